@@ -1,0 +1,334 @@
+/**
+ * The verifying CHK decoder (spec §2.7, §4.4): every byte it uses is checked against the cap
+ * before it is trusted — UEB hash ← cap; share hash chain → `share_root_hash`; block hash tree
+ * root = this share's leaf; block → block tree; decoded ciphertext segment → crypttext tree.
+ * A share that fails a check is dropped (and reported) and another one is used.
+ */
+import {
+  aesCtr,
+  chkParams,
+  chkShareLayout,
+  decodeChkShareHeader,
+  decodeChkUeb,
+  decodeShareHashChain,
+  equalBytes,
+  HashTree,
+  headerMatchesLayout,
+  IncompleteHashTree,
+  MAX_CHK_HEADER_LENGTH,
+  MAX_UEB_LENGTH,
+  TAG,
+  taggedHash,
+  uebHash,
+  HASH_LENGTH,
+  type ChkParams,
+  type ChkShareLayout,
+  type ChkUeb,
+} from '@tessera/caps';
+import { createCodec } from '@tessera/codec';
+import {
+  BadCiphertextError,
+  BadRangeError,
+  CorruptShareError,
+  NotEnoughSharesError,
+} from './errors.ts';
+
+/** Random access to one share's bytes, wherever they are. */
+export interface ShareReader {
+  readonly shareNum: number;
+  /** Reads up to `length` bytes at `offset`; returns fewer only at the end of the share. */
+  read(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+}
+
+/** The fields of a CHK read cap the decoder needs. */
+export interface ChkDecodeCap {
+  readonly key: Uint8Array;
+  readonly uebHash: Uint8Array;
+  readonly neededShares: number;
+  readonly totalShares: number;
+  readonly size: number;
+}
+
+/** Options of {@link decodeChk}. */
+export interface ChkDecodeOptions {
+  /** Bytes `[start, end)` of the plaintext (default: all). */
+  range?: { start: number; end: number };
+  signal?: AbortSignal;
+  /** Called for each share found corrupt, so the caller can tell its server. */
+  onCorruptShare?: (error: CorruptShareError) => void;
+  /** Called with plaintext bytes produced so far. */
+  onProgress?: (event: { bytes: number; total: number }) => void;
+}
+
+interface ShareState {
+  readonly reader: ShareReader;
+  /** Block hashes of this share, validated against the share tree. */
+  blockHashes?: Uint8Array[];
+  failed: boolean;
+}
+
+interface FileState {
+  ueb: ChkUeb;
+  uebBytes: Uint8Array;
+  params: ChkParams;
+  layout: ChkShareLayout;
+  shareTree: IncompleteHashTree;
+  segmentHashes?: Uint8Array[];
+}
+
+/**
+ * Streams the plaintext of a CHK file from any k of its shares, verifying everything.
+ * @throws {NotEnoughSharesError} IMMUTABLE_NOT_ENOUGH_SHARES when fewer than k good shares remain
+ * @throws {BadCiphertextError} IMMUTABLE_BAD_CIPHERTEXT when k valid shares decode to the wrong ciphertext
+ * @throws {BadRangeError} IMMUTABLE_BAD_RANGE for a range outside the file
+ */
+export async function* decodeChk(
+  cap: ChkDecodeCap,
+  readers: readonly ShareReader[],
+  options: ChkDecodeOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const { signal } = options;
+  const k = cap.neededShares;
+  const range = options.range ?? { start: 0, end: cap.size };
+  if (
+    !Number.isSafeInteger(range.start) ||
+    !Number.isSafeInteger(range.end) ||
+    range.start < 0 ||
+    range.end > cap.size ||
+    range.start > range.end
+  ) {
+    throw new BadRangeError(
+      `Cannot read bytes ${range.start}-${range.end} of a ${cap.size}-byte file`,
+    );
+  }
+  if (range.start === range.end) return;
+  const shares = dedupe(readers).map((reader): ShareState => ({ reader, failed: false }));
+  let file: FileState | undefined;
+  const corrupt: string[] = [];
+
+  const markBad = (s: ShareState, err: unknown): void => {
+    s.failed = true;
+    if (err instanceof CorruptShareError) {
+      corrupt.push(err.message);
+      options.onCorruptShare?.(err);
+    } else {
+      corrupt.push(`share ${s.reader.shareNum}: ${(err as Error).message}`);
+    }
+  };
+
+  /** Reads and validates a share's metadata; afterwards it can serve blocks. */
+  const prepare = async (s: ShareState): Promise<void> => {
+    const num = s.reader.shareNum;
+    const headerBytes = await s.reader.read(0, MAX_CHK_HEADER_LENGTH, { signal });
+    const header = wrapCorrupt(num, () => decodeChkShareHeader(headerBytes));
+    const o = header.offsets;
+    const uebArea = await s.reader.read(
+      o.uriExtension,
+      header.uebLengthFieldSize + MAX_UEB_LENGTH,
+      { signal },
+    );
+    if (uebArea.length < header.uebLengthFieldSize)
+      throw new CorruptShareError(num, undefined, 'share is truncated');
+    const view = new DataView(uebArea.buffer, uebArea.byteOffset, uebArea.byteLength);
+    const uebLength =
+      header.uebLengthFieldSize === 4 ? view.getUint32(0) : Number(view.getBigUint64(0));
+    if (uebLength >= MAX_UEB_LENGTH || uebArea.length < header.uebLengthFieldSize + uebLength) {
+      throw new CorruptShareError(num, undefined, 'bad UEB length');
+    }
+    const uebBytes = uebArea.subarray(
+      header.uebLengthFieldSize,
+      header.uebLengthFieldSize + uebLength,
+    );
+    if (file === undefined) {
+      if (!equalBytes(uebHash(uebBytes), cap.uebHash))
+        throw new CorruptShareError(num, undefined, 'UEB hash mismatch');
+      const ueb = wrapCorrupt(num, () => decodeChkUeb(uebBytes));
+      if (ueb.neededShares !== k || ueb.totalShares !== cap.totalShares || ueb.size !== cap.size) {
+        throw new CorruptShareError(num, undefined, 'UEB disagrees with the cap');
+      }
+      const params = chkParams(ueb.size, k, ueb.totalShares, ueb.segmentSize);
+      const shareTree = new IncompleteHashTree(ueb.totalShares);
+      shareTree.setHashes([[0, ueb.shareRootHash]]);
+      file = {
+        ueb,
+        uebBytes: uebBytes.slice(),
+        params,
+        layout: chkShareLayout(params, uebLength, { forceV2: header.version === 2 }),
+        shareTree,
+      };
+    } else if (!equalBytes(uebBytes, file.uebBytes)) {
+      throw new CorruptShareError(num, undefined, 'UEB hash mismatch');
+    }
+    const f = file;
+    const layout = chkShareLayout(f.params, uebLength, { forceV2: header.version === 2 });
+    if (!headerMatchesLayout(header, layout))
+      throw new CorruptShareError(num, undefined, 'bad offsets');
+    // Crypttext tree (until one share has given a good one), block tree and hash chain are contiguous.
+    const needCrypttext = f.segmentHashes === undefined;
+    const start = needCrypttext ? o.crypttextHashTree : o.blockHashTree;
+    const meta = await s.reader.read(start, o.uriExtension - start, { signal });
+    if (meta.length !== o.uriExtension - start)
+      throw new CorruptShareError(num, undefined, 'share is truncated');
+    const treeLength = layout.hashTreeLength;
+    const numSegments = f.params.numSegments;
+    let at = 0;
+    let segmentHashes: Uint8Array[] | undefined;
+    if (needCrypttext) {
+      const tree = checkTree(meta.subarray(0, treeLength), numSegments);
+      if (tree === undefined || !equalBytes(tree.root, f.ueb.crypttextRootHash)) {
+        throw new CorruptShareError(num, undefined, 'crypttext hash tree mismatch');
+      }
+      segmentHashes = tree.nodes.slice(tree.firstLeaf, tree.firstLeaf + numSegments);
+      at = treeLength;
+    }
+    const blockTree = checkTree(meta.subarray(at, at + treeLength), numSegments);
+    if (blockTree === undefined)
+      throw new CorruptShareError(num, undefined, 'block hash tree mismatch');
+    const chain = wrapCorrupt(num, () => decodeShareHashChain(meta.subarray(at + treeLength)));
+    wrapCorrupt(num, () => f.shareTree.setHashes(chain, [[num, blockTree.root]]));
+    s.blockHashes = blockTree.nodes.slice(blockTree.firstLeaf, blockTree.firstLeaf + numSegments);
+    if (segmentHashes !== undefined) f.segmentHashes ??= segmentHashes;
+  };
+
+  /** Fetches and checks share `s`'s block for `segment`. */
+  const fetchBlock = async (s: ShareState, segment: number): Promise<Uint8Array> => {
+    const f = file!;
+    const num = s.reader.shareNum;
+    const isTail = segment === f.params.numSegments - 1;
+    const length = isTail ? f.params.tailBlockSize : f.params.blockSize;
+    const block = await s.reader.read(
+      f.layout.offsets.data + segment * f.params.blockSize,
+      length,
+      { signal },
+    );
+    if (block.length !== length) throw new CorruptShareError(num, segment, 'block is truncated');
+    if (!equalBytes(taggedHash(TAG.ENCODED_SUBSHARE, block), s.blockHashes![segment])) {
+      throw new CorruptShareError(num, segment, 'block hash mismatch');
+    }
+    return block;
+  };
+
+  const usable = (): ShareState[] => shares.filter((s) => !s.failed);
+  const notEnough = (cause?: unknown): NotEnoughSharesError =>
+    new NotEnoughSharesError(
+      usable().filter((s) => s.blockHashes).length,
+      k,
+      corrupt.length > 0 ? corrupt.slice(0, 3).join('; ') : '',
+      cause === undefined ? undefined : { cause },
+    );
+
+  /** Returns k prepared shares, preparing more as needed. Primary shares first: no decode work. */
+  const chooseShares = async (): Promise<ShareState[]> => {
+    for (;;) {
+      signal?.throwIfAborted();
+      const ready = usable().filter((s) => s.blockHashes !== undefined);
+      if (ready.length >= k)
+        return ready.sort((a, b) => a.reader.shareNum - b.reader.shareNum).slice(0, k);
+      const candidates = usable().filter((s) => s.blockHashes === undefined);
+      if (ready.length + candidates.length < k) throw notEnough();
+      const batch = candidates.slice(0, k - ready.length);
+      // The first share alone sets the file state; the rest can then go in parallel.
+      const first = file === undefined ? batch.slice(0, 1) : batch;
+      await Promise.all(
+        first.map((s) =>
+          prepare(s).catch((err: unknown) => {
+            if (signal?.aborted) throw err;
+            markBad(s, err);
+          }),
+        ),
+      );
+    }
+  };
+
+  /** Fetches, checks and decodes one segment's ciphertext. */
+  const fetchSegment = async (segment: number): Promise<Uint8Array> => {
+    for (;;) {
+      const chosen = await chooseShares();
+      const results = await Promise.allSettled(chosen.map((s) => fetchBlock(s, segment)));
+      const failedAny = results.some((r) => r.status === 'rejected');
+      if (failedAny) {
+        if (signal?.aborted) signal.throwIfAborted();
+        results.forEach((r, i) => {
+          if (r.status === 'rejected') markBad(chosen[i], r.reason);
+        });
+        continue;
+      }
+      const blocks = results.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
+      const f = file!;
+      const codec = createCodec(k, cap.totalShares);
+      const primary = codec.decode(
+        blocks,
+        chosen.map((s) => s.reader.shareNum),
+      );
+      const isTail = segment === f.params.numSegments - 1;
+      const segLength = isTail ? f.params.tailSize : f.params.segmentSize;
+      const crypt = joinBlocks(primary, segLength);
+      if (!equalBytes(taggedHash(TAG.CRYPTTEXT_SEGMENT, crypt), f.segmentHashes![segment])) {
+        throw new BadCiphertextError(segment);
+      }
+      return crypt;
+    }
+  };
+
+  // Metadata first, so the segment size (from the UEB) is known.
+  await chooseShares();
+  const f = file!;
+  const segSize = f.params.segmentSize;
+  const first = Math.floor(range.start / segSize);
+  const last = Math.floor((range.end - 1) / segSize);
+  let produced = 0;
+  let next: Promise<Uint8Array> | undefined = fetchSegment(first);
+  for (let seg = first; seg <= last; seg++) {
+    const crypt = await next!;
+    // Prefetch the next segment while this one is decrypted and consumed.
+    next = seg < last ? fetchSegment(seg + 1) : undefined;
+    next?.catch(() => undefined);
+    const segStart = seg * segSize;
+    const from = Math.max(range.start, segStart) - segStart;
+    const to = Math.min(range.end, segStart + crypt.length) - segStart;
+    const plain = aesCtr(cap.key, segStart + from).update(crypt.subarray(from, to));
+    produced += plain.length;
+    options.onProgress?.({ bytes: produced, total: range.end - range.start });
+    yield plain;
+  }
+}
+
+/** Rebuilds a stored tree from its leaves; undefined when any stored byte disagrees. */
+function checkTree(bytes: Uint8Array, numLeaves: number): HashTree | undefined {
+  const leaves: Uint8Array[] = [];
+  const p = (bytes.length / HASH_LENGTH + 1) / 2;
+  for (let j = 0; j < numLeaves; j++) {
+    const at = (p - 1 + j) * HASH_LENGTH;
+    leaves.push(bytes.slice(at, at + HASH_LENGTH));
+  }
+  const tree = new HashTree(leaves);
+  return equalBytes(tree.serialize(), bytes) ? tree : undefined;
+}
+
+function joinBlocks(blocks: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of blocks) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out.subarray(0, length);
+}
+
+function wrapCorrupt<T>(shareNum: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CorruptShareError) throw err;
+    throw new CorruptShareError(shareNum, undefined, (err as Error).message, { cause: err });
+  }
+}
+
+function dedupe(readers: readonly ShareReader[]): ShareReader[] {
+  const seen = new Set<number>();
+  return readers.filter((r) => {
+    if (seen.has(r.shareNum)) return false;
+    seen.add(r.shareNum);
+    return true;
+  });
+}

@@ -1,0 +1,300 @@
+/**
+ * The streaming CHK encoder (spec §2.5): key pass, then per segment encrypt → zfec → block
+ * hashes, yielding each share's bytes in Tahoe's write order, then the trees, hash chains and
+ * UEB. Memory holds a few segments whatever the file size.
+ */
+import {
+  aesCtr,
+  chkParams,
+  chkShareLayout,
+  chkStorageIndex,
+  chkUebLength,
+  convergentKeyHasher,
+  encodeChkShareHeader,
+  encodeChkUeb,
+  encodeShareHashChain,
+  encodeUebWithLength,
+  formatCap,
+  HashTree,
+  KEY_LENGTH,
+  LIT_THRESHOLD,
+  randomChkKey,
+  TAG,
+  taggedHasher,
+  uebHash,
+  type ChkParams,
+  type ChkShareLayout,
+} from '@tessera/caps';
+import { createCodec } from '@tessera/codec';
+import {
+  DEFAULT_MAX_SEGMENT_SIZE,
+  DEFAULT_NEEDED_SHARES,
+  DEFAULT_TOTAL_SHARES,
+} from './constants.ts';
+import { SourceChangedError } from './errors.ts';
+import { fixedChunks, measureSource, type ByteSource } from './source.ts';
+import { createBlockHasher, type BlockHasher } from './block-hasher.ts';
+
+/** Options of {@link planChkUpload}. */
+export interface ChkEncodeOptions {
+  /** k (default 3). */
+  neededShares?: number;
+  /** N (default 10). */
+  totalShares?: number;
+  /** Maximum segment size in bytes (default 1 MiB). */
+  maxSegmentSize?: number;
+  /** The convergence secret; the key is derived from it and the content (two passes). */
+  convergenceSecret?: Uint8Array;
+  /** A fixed key instead (random-key mode: one pass). Default when no secret is given: random. */
+  key?: Uint8Array;
+  /** Write v2 shares even when v1 would do (for tests). */
+  forceV2?: boolean;
+  /** Hash blocks on a worker thread (default: when the file has more than one segment). */
+  workers?: boolean;
+  signal?: AbortSignal;
+  /** Called with plaintext bytes read so far, on each pass: `{ pass: 'key' | 'encode' }`. */
+  onProgress?: (event: { pass: 'key' | 'encode'; bytes: number; total: number }) => void;
+}
+
+/** One `write(offset, data)` into one share's bucket. */
+export interface ShareWrite {
+  readonly shareNum: number;
+  readonly offset: number;
+  readonly data: Uint8Array;
+}
+
+/** The caps of an encoded file. */
+export interface ChkEncodeResult {
+  readonly readCap: string;
+  readonly verifyCap: string | undefined;
+  readonly uebHash: Uint8Array | undefined;
+  readonly size: number;
+}
+
+/** A file ready to be encoded: its key, storage index and share layout are known. */
+export interface ChkUploadPlan {
+  /** True for files of 55 bytes or less: no shares, the cap carries the data. */
+  readonly literal: boolean;
+  readonly size: number;
+  readonly params: ChkParams | undefined;
+  readonly layout: ChkShareLayout | undefined;
+  readonly key: Uint8Array | undefined;
+  readonly storageIndex: Uint8Array | undefined;
+  /**
+   * Encodes the file, yielding batches of share writes in write order: the header and first
+   * block, each later block, then the tail sections. `shareNums` limits which shares are
+   * produced (default all). Consume it fully, then call {@link ChkUploadPlan.result}.
+   */
+  encode(shareNums?: readonly number[]): AsyncGenerator<ShareWrite[]>;
+  /** The caps, once `encode` has finished (a literal file needs no encode). */
+  result(): ChkEncodeResult;
+}
+
+/**
+ * Prepares a CHK upload: measures the source, derives the key (reading the source once for a
+ * convergent key) and computes the storage index and the share layout.
+ * @throws {RangeError} for bad encoding parameters
+ * @example
+ * ```ts
+ * const plan = await planChkUpload(await fileSource('f.bin'), { convergenceSecret });
+ * for await (const batch of plan.encode()) for (const w of batch) await bucket[w.shareNum].write(w.offset, w.data);
+ * console.log(plan.result().readCap);
+ * ```
+ */
+export async function planChkUpload(
+  source: ByteSource,
+  options: ChkEncodeOptions = {},
+): Promise<ChkUploadPlan> {
+  const k = options.neededShares ?? DEFAULT_NEEDED_SHARES;
+  const n = options.totalShares ?? DEFAULT_TOTAL_SHARES;
+  const maxSegmentSize = options.maxSegmentSize ?? DEFAULT_MAX_SEGMENT_SIZE;
+  const { signal } = options;
+  const size = await measureSource(source, signal);
+  if (size <= LIT_THRESHOLD) return literalPlan(source, size, signal);
+
+  const params = chkParams(size, k, n, maxSegmentSize);
+  let key: Uint8Array;
+  if (options.key !== undefined) {
+    if (options.key.length !== KEY_LENGTH) throw new RangeError('CHK key must be 16 bytes');
+    key = options.key;
+  } else if (options.convergenceSecret !== undefined) {
+    const hasher = convergentKeyHasher(options.convergenceSecret, params);
+    let read = 0;
+    for await (const chunk of source.open({ signal })) {
+      hasher.update(chunk);
+      read += chunk.length;
+      options.onProgress?.({ pass: 'key', bytes: read, total: size });
+    }
+    if (read !== size)
+      throw new SourceChangedError(`Cannot encode: source was ${size} bytes, then ${read}`);
+    key = hasher.digest(KEY_LENGTH);
+  } else {
+    key = randomChkKey();
+  }
+  const storageIndex = chkStorageIndex(key);
+  const layout = chkShareLayout(params, chkUebLength(params), { forceV2: options.forceV2 });
+  let result: ChkEncodeResult | undefined;
+
+  return {
+    literal: false,
+    size,
+    params,
+    layout,
+    key,
+    storageIndex,
+    async *encode(shareNums) {
+      const wanted = shareNums === undefined ? [...Array(n).keys()] : [...shareNums];
+      const useWorkers = options.workers ?? params.numSegments > 1;
+      const hasher = createBlockHasher(useWorkers);
+      try {
+        const r = yield* encodeShares(source, params, layout, key, wanted, hasher, options);
+        result = r;
+      } finally {
+        await hasher.close();
+      }
+    },
+    result() {
+      if (result === undefined)
+        throw new Error('ChkUploadPlan.result() called before encode() finished');
+      return result;
+    },
+  };
+}
+
+async function literalPlan(
+  source: ByteSource,
+  size: number,
+  signal?: AbortSignal,
+): Promise<ChkUploadPlan> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of source.open({ signal })) parts.push(chunk);
+  const data = Buffer.concat(parts);
+  if (data.length !== size)
+    throw new SourceChangedError(`Cannot encode: source was ${size} bytes, then ${data.length}`);
+  const readCap = formatCap({ kind: 'lit', data: new Uint8Array(data) });
+  return {
+    literal: true,
+    size,
+    params: undefined,
+    layout: undefined,
+    key: undefined,
+    storageIndex: undefined,
+    async *encode() {},
+    result: () => ({ readCap, verifyCap: undefined, uebHash: undefined, size }),
+  };
+}
+
+async function* encodeShares(
+  source: ByteSource,
+  params: ChkParams,
+  layout: ChkShareLayout,
+  key: Uint8Array,
+  wanted: number[],
+  blockHasher: BlockHasher,
+  options: ChkEncodeOptions,
+): AsyncGenerator<ShareWrite[], ChkEncodeResult> {
+  const { neededShares: k, totalShares: n, segmentSize, numSegments } = params;
+  const codec = createCodec(k, n);
+  const tailCodec = codec; // zfec's matrix does not depend on the block length
+  const cipher = aesCtr(key);
+  const crypttextHasher = taggedHasher(TAG.CRYPTTEXT);
+  const segmentHashes: Uint8Array[] = [];
+  const header = encodeChkShareHeader(layout);
+  // Every share's block hashes, segment by segment, filled as the hasher answers.
+  const blockHashes: Uint8Array[][] = Array.from({ length: n }, () => []);
+  const pendingHashes: Promise<void>[] = [];
+
+  let segment = 0;
+  let read = 0;
+  for await (const plain of fixedChunks(source.open({ signal: options.signal }), segmentSize)) {
+    if (segment >= numSegments) throw new SourceChangedError('Cannot encode: source grew');
+    const isTail = segment === numSegments - 1;
+    const expected = isTail ? params.tailSize : segmentSize;
+    if (plain.length !== expected)
+      throw new SourceChangedError('Cannot encode: source changed size');
+    const crypt = cipher.update(plain);
+    crypttextHasher.update(crypt);
+    segmentHashes.push(taggedHasher(TAG.CRYPTTEXT_SEGMENT).update(crypt).digest());
+    const blockLength = isTail ? params.tailBlockSize : params.blockSize;
+    let padded = crypt;
+    if (crypt.length !== blockLength * k) {
+      padded = new Uint8Array(blockLength * k);
+      padded.set(crypt);
+    }
+    const inputs: Uint8Array[] = [];
+    for (let j = 0; j < k; j++)
+      inputs.push(padded.subarray(j * blockLength, (j + 1) * blockLength));
+    // Every share's block is needed for its block hash, even shares we do not write.
+    const blocks = (isTail ? tailCodec : codec).encode(inputs);
+    const seg = segment;
+    pendingHashes.push(
+      blockHasher.hash(blocks).then((hashes) => {
+        for (let j = 0; j < n; j++) blockHashes[j][seg] = hashes[j];
+      }),
+    );
+    const offset = layout.offsets.data + segment * params.blockSize;
+    yield wanted.map((shareNum) =>
+      segment === 0
+        ? { shareNum, offset: 0, data: concat2(header, blocks[shareNum]) }
+        : { shareNum, offset, data: blocks[shareNum] },
+    );
+    read += plain.length;
+    options.onProgress?.({ pass: 'encode', bytes: read, total: params.size });
+    segment++;
+  }
+  if (segment !== numSegments) throw new SourceChangedError('Cannot encode: source shrank');
+  await Promise.all(pendingHashes);
+
+  const crypttextTree = new HashTree(segmentHashes);
+  const blockTrees = blockHashes.map((hashes) => new HashTree(hashes));
+  const shareTree = new HashTree(blockTrees.map((t) => t.root));
+  const ueb = encodeChkUeb(params, {
+    crypttextHash: crypttextHasher.digest(),
+    crypttextRootHash: crypttextTree.root,
+    shareRootHash: shareTree.root,
+  });
+  const uebBytes = encodeUebWithLength(ueb, layout.uebLengthFieldSize);
+  const plaintextTree = new Uint8Array(layout.hashTreeLength);
+  const crypttextTreeBytes = crypttextTree.serialize();
+  yield wanted.map((shareNum) => {
+    const tail = new Uint8Array(layout.allocatedSize - layout.offsets.plaintextHashTree);
+    let o = 0;
+    for (const part of [
+      plaintextTree,
+      crypttextTreeBytes,
+      blockTrees[shareNum].serialize(),
+      encodeShareHashChain(shareTree.chain(shareNum, true)),
+      uebBytes,
+    ]) {
+      tail.set(part, o);
+      o += part.length;
+    }
+    return { shareNum, offset: layout.offsets.plaintextHashTree, data: tail };
+  });
+
+  const hash = uebHash(ueb);
+  const readCap = formatCap({
+    kind: 'chk',
+    key,
+    uebHash: hash,
+    neededShares: k,
+    totalShares: n,
+    size: params.size,
+  });
+  const verifyCap = formatCap({
+    kind: 'chk-verifier',
+    storageIndex: chkStorageIndex(key),
+    uebHash: hash,
+    neededShares: k,
+    totalShares: n,
+    size: params.size,
+  });
+  return { readCap, verifyCap, uebHash: hash, size: params.size };
+}
+
+function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

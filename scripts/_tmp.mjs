@@ -1,0 +1,14 @@
+import { createCodec } from '@tessera/codec';
+import { timeMedian } from './lib/timing.mjs';
+const len = 349526;
+const ins = [0,1,2].map(() => new Uint8Array(len).fill(7));
+const c = createCodec(3, 10);
+const t = async (name, fn) => console.log(name, ((await timeMedian(fn, { runs: 21, warmup: 5 })) * 1e3).toFixed(3), 'ms');
+await t('alloc7', () => { const a = []; for (let i = 0; i < 7; i++) a.push(new Uint8Array(len)); return a; });
+const big = new Uint8Array(4 << 20);
+await t('slice7', () => { const a = []; for (let i = 0; i < 7; i++) a.push(big.slice(i * len, i * len + len)); return a; });
+await t('set3', () => { for (let i = 0; i < 3; i++) big.set(ins[i], i * len); });
+await t('encode7', () => c.encode(ins, [3,4,5,6,7,8,9]));
+await t('encode3', () => c.encode(ins, [3,4,5]));
+await t('encode4', () => c.encode(ins, [3,4,5,6]));
+await t('encode7', () => c.encode(ins, [3,4,5,6,7,8,9]));

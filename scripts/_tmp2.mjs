@@ -1,0 +1,11 @@
+import { timeMedian } from './lib/timing.mjs';
+const len = 349526, rows = 7;
+const src = new Uint8Array(len).fill(3);
+const t = async (name, fn) => console.log(name, ((await timeMedian(fn, { runs: 41, warmup: 10 })) * 1e3).toFixed(3), 'ms');
+const fill = (a) => { for (const x of a) x.set(src); return a; };
+await t('new Uint8Array x7', () => fill(Array.from({ length: rows }, () => new Uint8Array(len))));
+await t('allocUnsafeSlow x7', () => fill(Array.from({ length: rows }, () => { const b = Buffer.allocUnsafeSlow(len); return new Uint8Array(b.buffer, 0, len); })));
+await t('one new Uint8Array', () => { const b = new Uint8Array(rows * len); return fill(Array.from({ length: rows }, (_, j) => b.subarray(j * len, j * len + len))); });
+await t('one allocUnsafeSlow', () => { const b = Buffer.allocUnsafeSlow(rows * len); return fill(Array.from({ length: rows }, (_, j) => new Uint8Array(b.buffer, j * len, len))); });
+await t('new Uint8Array x7', () => fill(Array.from({ length: rows }, () => new Uint8Array(len))));
+await t('new ArrayBuffer x7', () => fill(Array.from({ length: rows }, () => new Uint8Array(new ArrayBuffer(len)))));
