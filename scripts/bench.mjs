@@ -42,6 +42,6 @@ for (const f of files) {
 if (!values.json) {
   const w = Math.max(...rows.map((r) => r.name.length), 4);
   console.log(`${'name'.padEnd(w)}  ${'value'.padStart(10)}  unit`);
-  for (const r of rows) console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(10)}  ${r.unit}`);
+  for (const r of rows)
+    console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(10)}  ${r.unit}`);
 }
-

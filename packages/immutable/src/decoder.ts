@@ -211,7 +211,7 @@ export async function* decodeChk(
   const usable = (): ShareState[] => shares.filter((s) => !s.failed);
   const notEnough = (cause?: unknown): NotEnoughSharesError =>
     new NotEnoughSharesError(
-      usable().filter((s) => s.blockHashes).length,
+      usable().length,
       k,
       corrupt.length > 0 ? corrupt.slice(0, 3).join('; ') : '',
       cause === undefined ? undefined : { cause },

@@ -18,7 +18,10 @@ export interface Encoded {
 }
 
 /** Encodes `data` and assembles every share's bytes from the writes, checking they tile it. */
-export async function encodeToMemory(data: Uint8Array, options: ChkEncodeOptions): Promise<Encoded> {
+export async function encodeToMemory(
+  data: Uint8Array,
+  options: ChkEncodeOptions,
+): Promise<Encoded> {
   const plan = await planChkUpload(bytesSource(data), options);
   const shares = new Map<number, Uint8Array>();
   const filled = new Map<number, number>();
@@ -35,13 +38,17 @@ export async function encodeToMemory(data: Uint8Array, options: ChkEncodeOptions
       filled.set(w.shareNum, (filled.get(w.shareNum) ?? 0) + w.data.length);
     }
   }
-  for (const [num, n] of filled) if (n !== size) throw new Error(`share ${num}: wrote ${n} of ${size}`);
+  for (const [num, n] of filled)
+    if (n !== size) throw new Error(`share ${num}: wrote ${n} of ${size}`);
   const r = plan.result();
   return { readCap: r.readCap, verifyCap: r.verifyCap, shares, allocatedSize: size };
 }
 
 /** A reader over bytes in memory, counting what it reads. */
-export function memoryReader(shareNum: number, bytes: Uint8Array): ShareReader & { reads: [number, number][] } {
+export function memoryReader(
+  shareNum: number,
+  bytes: Uint8Array,
+): ShareReader & { reads: [number, number][] } {
   const reads: [number, number][] = [];
   return {
     shareNum,

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * The `tessera` executable: the only place that reads argv, prints, and exits (STYLE §2).
+ * It exits as soon as its output is flushed, so open handles cannot keep it alive.
+ */
+import { main } from './main.ts';
+
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => controller.abort(new Error(`Interrupted by ${sig}`)));
+}
+
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: controller.signal,
+});
+// Flush stdout before exiting: a pipe may still hold the last write.
+process.stdout.write('', () => process.exit(code));

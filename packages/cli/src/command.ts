@@ -1,0 +1,36 @@
+/** The shape of a CLI command: one file per command under `commands/` (Helia style). */
+import type { ParseArgsConfig } from 'node:util';
+
+/** What a command's `run` gets. */
+export interface CommandContext {
+  /** Positional arguments after the command name. */
+  readonly args: readonly string[];
+  /** Parsed options of the command. */
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  /** The node directory: `-d`, else `$TESSERA_NODE_DIR`, else `~/.tessera`. */
+  readonly nodeDir: string;
+  /** True when `-d` or `$TESSERA_NODE_DIR` named the node directory explicitly. */
+  readonly nodeDirGiven: boolean;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal: AbortSignal;
+}
+
+/** A `tessera` command. */
+export interface Command {
+  /** Words that select it, e.g. `debug chk-cap`. */
+  readonly name: string;
+  readonly summary: string;
+  /** The synopsis line(s) after `Usage:`. */
+  readonly usage: string;
+  /** Option descriptions for `--help`, one per line. */
+  readonly optionHelp: readonly string[];
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  /** Least and most positional arguments. */
+  readonly positionals: readonly [number, number];
+  /** Returns the exit code (default 0). */
+  run(ctx: CommandContext): Promise<number | void>;
+}

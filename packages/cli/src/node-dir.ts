@@ -1,0 +1,87 @@
+/** The node directory: its location, config file and secrets (CLI.md "Nodes"). */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { base32Decode } from '@tessera/caps';
+import { CliError } from './errors.ts';
+
+/** The config file's name inside a node directory. */
+export const CONFIG_FILE = 'tessera.json';
+
+/** Resolves the node directory from `-d`, `$TESSERA_NODE_DIR`, or `~/.tessera`. */
+export function resolveNodeDir(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): { dir: string; given: boolean } {
+  if (flag !== undefined) return { dir: resolve(flag), given: true };
+  const fromEnv = env.TESSERA_NODE_DIR;
+  if (fromEnv !== undefined && fromEnv !== '') return { dir: resolve(fromEnv), given: true };
+  return { dir: join(homedir(), '.tessera'), given: false };
+}
+
+/**
+ * Reads a node's convergence secret (`private/convergence`, base32), or undefined when the
+ * directory has none.
+ * @throws {CliError} CLI_BAD_NODE_DIR when the file exists but is not base32
+ */
+export async function readConvergenceSecret(dir: string): Promise<Uint8Array | undefined> {
+  const path = join(dir, 'private', 'convergence');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError('CLI_BAD_NODE_DIR', `Cannot read "${path}": ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return base32Decode(text.trim());
+  } catch (err) {
+    throw new CliError('CLI_BAD_NODE_DIR', `Cannot read "${path}": not base32`, { cause: err });
+  }
+}
+
+/** The parts of a node's config the client commands use. */
+export interface ClientConfig {
+  sharesNeeded?: number;
+  sharesHappy?: number;
+  sharesTotal?: number;
+  maxSegmentSize?: number;
+}
+
+/**
+ * Reads the client settings from the node's config file; an absent file gives `{}`.
+ * @throws {CliError} CLI_BAD_CONFIG when the file is not valid
+ */
+export async function readClientConfig(dir: string): Promise<ClientConfig> {
+  const path = join(dir, CONFIG_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new CliError('CLI_BAD_CONFIG', `Cannot read "${path}": ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const client =
+    typeof raw === 'object' && raw !== null && 'client' in raw ? raw.client : undefined;
+  if (client === undefined) return {};
+  if (typeof client !== 'object' || client === null) {
+    throw new CliError('CLI_BAD_CONFIG', `Cannot read "${path}": "client" is not an object`);
+  }
+  const out: ClientConfig = {};
+  for (const key of ['sharesNeeded', 'sharesHappy', 'sharesTotal', 'maxSegmentSize'] as const) {
+    const v: unknown = (client as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      throw new CliError(
+        'CLI_BAD_CONFIG',
+        `Cannot read "${path}": client.${key} is not a positive integer`,
+      );
+    }
+    out[key] = v;
+  }
+  return out;
+}

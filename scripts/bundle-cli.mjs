@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Bundles the `tessera` executable into one file (STYLE §8): importing libp2p's module graph
+// unbundled costs hundreds of ms per command; one file imports in tens. Libraries stay
+// unbundled; this runs after `tsc --build` and bundles the compiled JavaScript.
+import { build } from 'esbuild';
+import { chmod } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outfile = join(root, 'packages/cli/dist/bundle/tessera.mjs');
+
+await build({
+  entryPoints: [join(root, 'packages/cli/dist/bin.js')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);",
+  },
+});
+await chmod(outfile, 0o755);
