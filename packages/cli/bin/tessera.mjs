@@ -3,7 +3,10 @@
 try {
   await import('../dist/bundle/tessera.mjs');
 } catch (err) {
-  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/bundle/tessera.mjs')) {
+  if (
+    err?.code === 'ERR_MODULE_NOT_FOUND' &&
+    String(err.message).includes('dist/bundle/tessera.mjs')
+  ) {
     process.stderr.write('tessera: not built yet: run "npm run build" first (CLI_NOT_BUILT)\n');
     process.exit(1);
   }

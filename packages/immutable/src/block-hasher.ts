@@ -45,7 +45,7 @@ function workerHasher(): BlockHasher {
     { resolve: (h: Uint8Array[]) => void; reject: (e: unknown) => void }
   >();
   let nextId = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   worker.on('message', ({ id, hashes }: { id: number; hashes: Uint8Array }) => {
     const w = waiting.get(id);
     if (w === undefined) return;
@@ -55,7 +55,7 @@ function workerHasher(): BlockHasher {
     w.resolve(out);
   });
   const fail = (err: unknown): void => {
-    failure = err;
+    failure = err instanceof Error ? err : new Error(String(err));
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };

@@ -31,10 +31,12 @@ export async function fileSource(path: string): Promise<ByteSource> {
 export function bytesSource(data: Uint8Array): ByteSource {
   return {
     size: data.length,
-    async *open() {
-      for (let o = 0; o < data.length; o += READ_CHUNK_SIZE) {
-        yield data.subarray(o, Math.min(data.length, o + READ_CHUNK_SIZE));
-      }
+    open() {
+      return (async function* () {
+        for (let o = 0; o < data.length; o += READ_CHUNK_SIZE) {
+          yield await Promise.resolve(data.subarray(o, Math.min(data.length, o + READ_CHUNK_SIZE)));
+        }
+      })();
     },
   };
 }

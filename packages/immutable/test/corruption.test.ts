@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeChkShareHeader } from '@tessera/caps';
-import { CorruptShareError } from '../src/index.ts';
+import type { CorruptShareError } from '../src/index.ts';
 import { decodeFromMemory, encodeToMemory, pseudoRandom } from './helpers.ts';
 
 const secret = new Uint8Array(16).fill(1);

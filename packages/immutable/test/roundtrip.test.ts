@@ -63,7 +63,7 @@ describe('CHK round trips', () => {
           const chosen = new Map(subset.map((i) => [i, enc.shares.get(i)!]));
           expect(
             await decodeFromMemory(enc.readCap, chosen),
-            `${k}-of-${n} from ${subset}`,
+            `${k}-of-${n} from ${subset.join(',')}`,
           ).toEqual(data);
         }
       }
@@ -143,9 +143,11 @@ describe('CHK round trips', () => {
     let calls = 0;
     const source = {
       size: 1000,
-      async *open() {
+      open() {
         calls++;
-        yield pseudoRandom(calls === 1 ? 1000 : 999, 1);
+        return (async function* () {
+          yield await Promise.resolve(pseudoRandom(calls === 1 ? 1000 : 999, 1));
+        })();
       },
     };
     const plan = await planChkUpload(source, { convergenceSecret: secret });
