@@ -2,7 +2,8 @@
  * `@tessera/caps`: the Tahoe-LAFS compatible primitives every other package builds on —
  * netstrings, tagged SHA-256d hashes, base32, seekable AES-128-CTR, the convergent key and
  * storage index, Merkle hash trees, the URI extension block, the CHK share layout, lease
- * secrets, the mutable key chain, and capability URIs of every kind.
+ * secrets, the mutable key chain, dirnode child-cap encryption, and capability URIs of every
+ * kind.
  *
  * @example
  * ```ts
