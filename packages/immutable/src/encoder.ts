@@ -25,7 +25,6 @@ import {
   type ChkParams,
   type ChkShareLayout,
 } from '@tessera/caps';
-import { createCodec } from '@tessera/codec';
 import {
   DEFAULT_MAX_SEGMENT_SIZE,
   DEFAULT_NEEDED_SHARES,
@@ -33,7 +32,7 @@ import {
 } from './constants.ts';
 import { SourceChangedError } from './errors.ts';
 import { fixedChunks, measureSource, type ByteSource } from './source.ts';
-import { createBlockHasher, type BlockHasher } from './block-hasher.ts';
+import { createSegmentCoder, type SegmentCoder, type SegmentResult } from './segment-coder.ts';
 
 /** Options of {@link planChkUpload}. */
 export interface ChkEncodeOptions {
@@ -49,8 +48,8 @@ export interface ChkEncodeOptions {
   key?: Uint8Array;
   /** Write v2 shares even when v1 would do (for tests). */
   forceV2?: boolean;
-  /** Hash blocks on a worker thread (default: when the file has more than one segment). */
-  workers?: boolean;
+  /** Worker threads for erasure coding and block hashing (default: 1 per extra core, ≤ 2; 0 = inline). */
+  workers?: number;
   signal?: AbortSignal;
   /** Called with plaintext bytes read so far, on each pass: `{ pass: 'key' | 'encode' }`. */
   onProgress?: (event: { pass: 'key' | 'encode'; bytes: number; total: number }) => void;
@@ -113,6 +112,9 @@ export async function planChkUpload(
   if (size <= LIT_THRESHOLD) return literalPlan(source, size, signal);
 
   const params = chkParams(size, k, n, maxSegmentSize);
+  // Workers pay off from the second segment on; starting them now overlaps their startup
+  // with the key pass. A one-segment file codes inline.
+  const coder = createSegmentCoder(params.numSegments > 1 ? options.workers : 0);
   let key: Uint8Array;
   if (options.key !== undefined) {
     if (options.key.length !== KEY_LENGTH) throw new RangeError('CHK key must be 16 bytes');
@@ -144,14 +146,7 @@ export async function planChkUpload(
     storageIndex,
     async *encode(shareNums) {
       const wanted = shareNums === undefined ? [...Array(n).keys()] : [...shareNums];
-      const useWorkers = options.workers ?? params.numSegments > 1;
-      const hasher = createBlockHasher(useWorkers);
-      try {
-        const r = yield* encodeShares(source, params, layout, key, wanted, hasher, options);
-        result = r;
-      } finally {
-        await hasher.close();
-      }
+      result = yield* encodeShares(source, params, layout, key, wanted, coder, options);
     },
     result() {
       if (result === undefined)
@@ -184,66 +179,76 @@ async function literalPlan(
   };
 }
 
+/** Segments coded ahead of the one being yielded, so the workers never wait. */
+const SEGMENTS_IN_FLIGHT = 4;
+
 async function* encodeShares(
   source: ByteSource,
   params: ChkParams,
   layout: ChkShareLayout,
   key: Uint8Array,
   wanted: number[],
-  blockHasher: BlockHasher,
+  coder: SegmentCoder,
   options: ChkEncodeOptions,
 ): AsyncGenerator<ShareWrite[], ChkEncodeResult> {
   const { neededShares: k, totalShares: n, segmentSize, numSegments } = params;
-  const codec = createCodec(k, n);
-  const tailCodec = codec; // zfec's matrix does not depend on the block length
   const cipher = aesCtr(key);
   const crypttextHasher = taggedHasher(TAG.CRYPTTEXT);
   const segmentHashes: Uint8Array[] = [];
   const header = encodeChkShareHeader(layout);
-  // Every share's block hashes, segment by segment, filled as the hasher answers.
+  // Every share's block hashes, segment by segment.
   const blockHashes: Uint8Array[][] = Array.from({ length: n }, () => []);
-  const pendingHashes: Promise<void>[] = [];
+  const inFlight: Promise<SegmentResult>[] = [];
 
-  let segment = 0;
+  let emitted = 0;
   let read = 0;
-  for await (const plain of fixedChunks(source.open({ signal: options.signal }), segmentSize)) {
-    if (segment >= numSegments) throw new SourceChangedError('Cannot encode: source grew');
-    const isTail = segment === numSegments - 1;
-    const expected = isTail ? params.tailSize : segmentSize;
-    if (plain.length !== expected)
-      throw new SourceChangedError('Cannot encode: source changed size');
-    const crypt = cipher.update(plain);
-    crypttextHasher.update(crypt);
-    segmentHashes.push(taggedHasher(TAG.CRYPTTEXT_SEGMENT).update(crypt).digest());
-    const blockLength = isTail ? params.tailBlockSize : params.blockSize;
-    let padded = crypt;
-    if (crypt.length !== blockLength * k) {
-      padded = new Uint8Array(blockLength * k);
-      padded.set(crypt);
-    }
-    const inputs: Uint8Array[] = [];
-    for (let j = 0; j < k; j++)
-      inputs.push(padded.subarray(j * blockLength, (j + 1) * blockLength));
-    // Every share's block is needed for its block hash, even shares we do not write.
-    const blocks = (isTail ? tailCodec : codec).encode(inputs);
-    const seg = segment;
-    pendingHashes.push(
-      blockHasher.hash(blocks).then((hashes) => {
-        for (let j = 0; j < n; j++) blockHashes[j][seg] = hashes[j];
-      }),
-    );
+  const emit = (r: SegmentResult): ShareWrite[] => {
+    const segment = emitted++;
+    for (let j = 0; j < n; j++) blockHashes[j].push(r.hashes.subarray(32 * j, 32 * j + 32));
+    const blockLength = r.segment.length / k;
+    const block = (j: number): Uint8Array =>
+      j < k ? r.segment.subarray(j * blockLength, (j + 1) * blockLength) : r.parity[j - k];
     const offset = layout.offsets.data + segment * params.blockSize;
-    yield wanted.map((shareNum) =>
+    return wanted.map((shareNum) =>
       segment === 0
-        ? { shareNum, offset: 0, data: concat2(header, blocks[shareNum]) }
-        : { shareNum, offset, data: blocks[shareNum] },
+        ? { shareNum, offset: 0, data: concat2(header, block(shareNum)) }
+        : { shareNum, offset, data: block(shareNum) },
     );
-    read += plain.length;
-    options.onProgress?.({ pass: 'encode', bytes: read, total: params.size });
-    segment++;
+  };
+
+  try {
+    let segment = 0;
+    const chunks = fixedChunks(
+      source.open({ signal: options.signal, chunkSize: segmentSize }),
+      segmentSize,
+    );
+    for await (const plain of chunks) {
+      if (segment >= numSegments) throw new SourceChangedError('Cannot encode: source grew');
+      const isTail = segment === numSegments - 1;
+      if (plain.length !== (isTail ? params.tailSize : segmentSize)) {
+        throw new SourceChangedError('Cannot encode: source changed size');
+      }
+      const crypt = cipher.update(plain);
+      crypttextHasher.update(crypt);
+      segmentHashes.push(taggedHasher(TAG.CRYPTTEXT_SEGMENT).update(crypt).digest());
+      const paddedLength = (isTail ? params.tailBlockSize : params.blockSize) * k;
+      let padded = crypt;
+      if (crypt.length !== paddedLength) {
+        padded = new Uint8Array(paddedLength);
+        padded.set(crypt);
+      }
+      inFlight.push(coder.code({ k, n, segment: padded }));
+      read += plain.length;
+      options.onProgress?.({ pass: 'encode', bytes: read, total: params.size });
+      segment++;
+      if (inFlight.length >= SEGMENTS_IN_FLIGHT) yield emit(await inFlight.shift()!);
+    }
+    if (segment !== numSegments) throw new SourceChangedError('Cannot encode: source shrank');
+    while (inFlight.length > 0) yield emit(await inFlight.shift()!);
+  } finally {
+    // Do not leave rejections of abandoned segments unhandled.
+    for (const p of inFlight) p.catch(() => undefined);
   }
-  if (segment !== numSegments) throw new SourceChangedError('Cannot encode: source shrank');
-  await Promise.all(pendingHashes);
 
   const crypttextTree = new HashTree(segmentHashes);
   const blockTrees = blockHashes.map((hashes) => new HashTree(hashes));
@@ -273,21 +278,12 @@ async function* encodeShares(
   });
 
   const hash = uebHash(ueb);
-  const readCap = formatCap({
-    kind: 'chk',
-    key,
-    uebHash: hash,
-    neededShares: k,
-    totalShares: n,
-    size: params.size,
-  });
+  const common = { uebHash: hash, neededShares: k, totalShares: n, size: params.size };
+  const readCap = formatCap({ kind: 'chk', key, ...common });
   const verifyCap = formatCap({
     kind: 'chk-verifier',
     storageIndex: chkStorageIndex(key),
-    uebHash: hash,
-    neededShares: k,
-    totalShares: n,
-    size: params.size,
+    ...common,
   });
   return { readCap, verifyCap, uebHash: hash, size: params.size };
 }

@@ -16,3 +16,4 @@ export * from './constants.ts';
 export * from './source.ts';
 export * from './encoder.ts';
 export * from './decoder.ts';
+export { closeSegmentWorkers } from './segment-coder.ts';

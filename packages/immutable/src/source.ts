@@ -10,8 +10,11 @@ import { READ_CHUNK_SIZE } from './constants.ts';
 export interface ByteSource {
   /** The length in bytes, when known without reading. */
   readonly size?: number;
-  /** Opens a fresh stream of the whole content. */
-  open(options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /**
+   * Opens a fresh stream of the whole content. `chunkSize` is a hint: sources that can should
+   * yield chunks of that size, which saves the encoder a copy per segment.
+   */
+  open(options?: { signal?: AbortSignal; chunkSize?: number }): AsyncIterable<Uint8Array>;
 }
 
 /** A source reading the file at `path`. Its size is taken when the source is made. */

@@ -1,0 +1,178 @@
+/**
+ * Erasure-coding and block hashing of one segment: the bulk of a CHK encode (at 3-of-10 the
+ * block hashes alone are 3.3× the plaintext; spec §2.5). The work runs on worker threads so it
+ * overlaps reading, encryption and the crypttext hashes on the calling thread. Buffers move
+ * between threads by transfer, never by copy. See docs/PERFORMANCE.md for the measurements.
+ *
+ * In the bundled CLI the worker is a sibling file of the bundle (`scripts/bundle-cli.mjs`
+ * builds both); when the package runs from TypeScript sources (tests), it is the compiled one
+ * in `dist/`.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { TAG, taggedHash } from '@tessera/caps';
+import { createCodec } from '@tessera/codec';
+import type { SegmentJob, SegmentResult } from './segment-job.ts';
+
+export type { SegmentJob, SegmentResult } from './segment-job.ts';
+
+/** Codes segments: N blocks and their N block hashes. */
+export interface SegmentCoder {
+  code(job: SegmentJob): Promise<SegmentResult>;
+  close(): Promise<void>;
+}
+
+/** Splits a padded segment into k blocks, encodes N, hashes each (spec §2.5 step 2). */
+export function codeSegment(job: SegmentJob): SegmentResult {
+  const { k, n, segment } = job;
+  const blockLength = segment.length / k;
+  const inputs: Uint8Array[] = [];
+  for (let j = 0; j < k; j++) inputs.push(segment.subarray(j * blockLength, (j + 1) * blockLength));
+  const parity = createCodec(k, n).encode(inputs, range(k, n));
+  const hashes = new Uint8Array(32 * n);
+  [...inputs, ...parity].forEach((b, j) => hashes.set(taggedHash(TAG.ENCODED_SUBSHARE, b), 32 * j));
+  return { segment, parity, hashes };
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}
+
+/** Codes on the calling thread. */
+function inlineCoder(): SegmentCoder {
+  return {
+    code: (job) => Promise.resolve(codeSegment(job)),
+    close: () => Promise.resolve(),
+  };
+}
+
+function workerUrl(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(
+    fromSources ? '../dist/segment-worker.js' : './segment-worker.js',
+    import.meta.url,
+  );
+}
+
+/** A detached-safe copy: only a buffer that owns its whole ArrayBuffer may be transferred. */
+function ownBuffer(b: Uint8Array): Uint8Array {
+  return b.byteOffset === 0 &&
+    b.byteLength === b.buffer.byteLength &&
+    !(b.buffer instanceof SharedArrayBuffer)
+    ? b
+    : b.slice();
+}
+
+interface Pending {
+  resolve: (r: SegmentResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A pool of `size` worker threads, round-robin. Idle workers are unref'd so they never keep
+ * the process alive; a worker with jobs pending is ref'd so the process waits for it.
+ */
+class WorkerPool implements SegmentCoder {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending & { worker: Worker }>();
+  private readonly busy = new Map<Worker, number>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(size: number) {
+    const url = workerUrl();
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(url);
+      w.unref();
+      w.on('message', (msg: { id: number; result?: SegmentResult; error?: string }) => {
+        const p = this.pending.get(msg.id);
+        if (p === undefined) return;
+        this.settle(msg.id, p);
+        if (msg.result !== undefined) p.resolve(msg.result);
+        else p.reject(new Error(`Segment worker failed: ${msg.error ?? 'unknown error'}`));
+      });
+      w.on('error', (err) => this.fail(err));
+      w.on('exit', (code) => this.fail(new Error(`Segment worker exited with code ${code}`)));
+      this.workers.push(w);
+      this.busy.set(w, 0);
+    }
+  }
+
+  private settle(id: number, p: { worker: Worker }): void {
+    this.pending.delete(id);
+    const left = this.busy.get(p.worker)! - 1;
+    this.busy.set(p.worker, left);
+    if (left === 0) p.worker.unref();
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err instanceof Error ? err : new Error(String(err));
+    for (const [id, p] of this.pending) {
+      this.settle(id, p);
+      p.reject(this.failure);
+    }
+    if (sharedPool === this) sharedPool = undefined;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  code(job: SegmentJob): Promise<SegmentResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const worker = this.workers[id % this.workers.length];
+    const segment = ownBuffer(job.segment);
+    return new Promise<SegmentResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker });
+      const n = this.busy.get(worker)! + 1;
+      this.busy.set(worker, n);
+      if (n === 1) worker.ref();
+      worker.postMessage({ id, job: { ...job, segment } }, [segment.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** The shared pool outlives each encode; closing is for {@link closeSegmentWorkers}. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async terminate(): Promise<void> {
+    this.failure ??= new Error('Segment workers were shut down');
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+let sharedPool: WorkerPool | undefined;
+
+/**
+ * A segment coder. With `workers` > 0 it is the process-wide pool of worker threads (started
+ * on first use, so the caller can start it early and overlap the startup with other work);
+ * with 0, the calling thread. The default uses one worker per core beyond the first, at
+ * least one, at most two.
+ */
+export function createSegmentCoder(workers = defaultWorkers()): SegmentCoder {
+  if (workers <= 0) return inlineCoder();
+  if (sharedPool === undefined || sharedPool.closed || sharedPool.size !== workers) {
+    void sharedPool?.terminate();
+    sharedPool = new WorkerPool(workers);
+  }
+  return sharedPool;
+}
+
+/** Stops the shared worker threads (they never keep a process alive; this frees them early). */
+export async function closeSegmentWorkers(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = undefined;
+  await pool?.terminate();
+}
+
+function defaultWorkers(): number {
+  return Math.min(2, Math.max(1, availableParallelism() - 1));
+}
