@@ -14,3 +14,6 @@ export const UPLOAD_QUERY_TIMEOUT_MS = 15_000;
 
 /** The most shares a file can be encoded into (zfec: 1 ≤ k ≤ N ≤ 256, spec §2.1). */
 export const MAX_TOTAL_SHARES = 256;
+
+/** Deadline of one "which shares do you hold" query during a download (spec §4.4: overdue after 10 s). */
+export const DOWNLOAD_QUERY_TIMEOUT_MS = 10_000;

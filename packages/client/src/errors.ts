@@ -5,7 +5,11 @@
  */
 
 /** Codes of every domain error this package throws. */
-export type ClientErrorCode = 'CLIENT_UPLOAD_UNHAPPY';
+export type ClientErrorCode =
+  | 'CLIENT_UPLOAD_UNHAPPY'
+  | 'CLIENT_UPLOAD_FAILED'
+  | 'CLIENT_NOT_ENOUGH_SHARES'
+  | 'CLIENT_NO_SERVERS';
 
 /** Base class: an error with a package-prefixed code. */
 export class ClientError extends Error {

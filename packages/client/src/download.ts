@@ -1,0 +1,98 @@
+/**
+ * The immutable downloader (spec §4.4): find which servers hold shares (on the permuted ring,
+ * answers ordered by speed), then stream the plaintext through the verifying decoder, which
+ * prefers the fastest servers, falls back to another share on a missing or corrupt one, and
+ * reports corruption to the server that sent it.
+ */
+import { chkStorageIndex, type ChkCap } from '@tessera/caps';
+import { decodeChk, type ShareReader } from '@tessera/immutable';
+import { DOWNLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
+import { permutedServers } from './permuted-ring.ts';
+import type { StorageServerHandle } from './server.ts';
+
+/** Options of {@link downloadImmutable}. */
+export interface DownloadOptions {
+  readonly servers: readonly StorageServerHandle[];
+  /** Bytes `[start, end)` (default: the whole file). */
+  readonly range?: { start: number; end: number };
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: { bytes: number; total: number }) => void;
+  readonly logger?: { warn(m: string): void };
+}
+
+/** A server's answer to "which shares do you hold", with how long it took. */
+interface Found {
+  server: StorageServerHandle;
+  shares: number[];
+  ms: number;
+}
+
+/** Asks every server on the ring which shares it holds; failures and timeouts count as none. */
+export async function findShares(
+  servers: readonly StorageServerHandle[],
+  storageIndex: Uint8Array,
+  signal?: AbortSignal,
+): Promise<Found[]> {
+  const ring = permutedServers(servers, storageIndex);
+  const answers = await Promise.all(
+    ring.map(async (server): Promise<Found | undefined> => {
+      const t0 = performance.now();
+      try {
+        const s = AbortSignal.any([
+          AbortSignal.timeout(DOWNLOAD_QUERY_TIMEOUT_MS),
+          ...(signal ? [signal] : []),
+        ]);
+        const shares = await server.listShares(storageIndex, { signal: s });
+        return { server, shares, ms: performance.now() - t0 };
+      } catch {
+        signal?.throwIfAborted();
+        return undefined;
+      }
+    }),
+  );
+  return answers
+    .filter((a): a is Found => a !== undefined && a.shares.length > 0)
+    .sort((a, b) => a.ms - b.ms);
+}
+
+/**
+ * Streams the plaintext of an immutable file.
+ * @throws {NotEnoughSharesError} IMMUTABLE_NOT_ENOUGH_SHARES when fewer than k good shares are found
+ */
+export async function* downloadImmutable(
+  cap: ChkCap,
+  options: DownloadOptions,
+): AsyncGenerator<Uint8Array> {
+  const storageIndex = chkStorageIndex(cap.key);
+  const found = await findShares(options.servers, storageIndex, options.signal);
+  // One reader per share number, from the fastest server holding it, spread across servers
+  // first (each server's first unseen share per round), as Tahoe's fetcher prefers diversity.
+  const readers: (ShareReader & { server: StorageServerHandle })[] = [];
+  const seen = new Set<number>();
+  for (let added = true; added;) {
+    added = false;
+    for (const { server, shares } of found) {
+      const shareNum = shares.find((n) => !seen.has(n));
+      if (shareNum === undefined) continue;
+      seen.add(shareNum);
+      added = true;
+      readers.push({
+        shareNum,
+        server,
+        read: (offset, length, o) => server.read(storageIndex, shareNum, offset, length, o),
+      });
+    }
+  }
+  yield* decodeChk(cap, readers, {
+    range: options.range,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    onCorruptShare: (err) => {
+      const r = readers.find((x) => x.shareNum === err.shareNum);
+      options.logger?.warn(
+        `corrupt share ${err.shareNum} on ${r?.server.nickname || r?.server.id}: ${err.message}`,
+      );
+      r?.server.adviseCorruptShare(storageIndex, err.shareNum, err.message);
+    },
+  });
+}

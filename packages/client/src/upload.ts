@@ -1,0 +1,335 @@
+/**
+ * The immutable uploader (spec §4.3): plan the file (key pass), select servers on the
+ * permuted ring until servers-of-happiness holds, resume any buckets a previous run of the
+ * same upload left behind, then stream every segment's blocks to every server in parallel
+ * with bounded buffers, and close the buckets.
+ */
+import { planChkUpload, type ByteSource, type ShareWrite } from '@tessera/immutable';
+import { UPLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
+import { ClientError } from './errors.ts';
+import { assertHappiness } from './happiness.ts';
+import { permutedServers } from './permuted-ring.ts';
+import {
+  recordAllocationReplies,
+  recordExistingShares,
+  selectionAllocations,
+  selectServersForUpload,
+  startServerSelection,
+  type AllocationReply,
+  type ExistingSharesAnswer,
+} from './placement.ts';
+import { bucketSecrets, type ClientSecrets } from './secrets.ts';
+import type { BucketRef, StorageServerHandle } from './server.ts';
+
+/** Encoding parameters of an upload. */
+export interface Encoding {
+  readonly neededShares: number;
+  readonly happy: number;
+  readonly totalShares: number;
+  readonly maxSegmentSize: number;
+}
+
+/** Progress of an upload, for progress bars. */
+export type UploadProgress =
+  | { phase: 'hashing'; bytes: number; total: number }
+  | { phase: 'placing'; servers: number }
+  | { phase: 'uploading'; bytes: number; total: number; skipped: number };
+
+/** Options of {@link uploadImmutable}. */
+export interface UploadOptions {
+  readonly servers: readonly StorageServerHandle[];
+  readonly secrets: ClientSecrets;
+  readonly encoding: Encoding;
+  /** Random-key mode: no convergence, one pass. */
+  readonly randomKey?: boolean;
+  /** Bytes in flight to one server before the uploader waits (default 8 MiB). */
+  readonly maxInFlightBytesPerServer?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: UploadProgress) => void;
+  readonly logger?: { info(m: string): void; warn(m: string): void };
+}
+
+/** What an upload did. */
+export interface UploadResult {
+  readonly readCap: string;
+  readonly verifyCap: string | undefined;
+  readonly size: number;
+  /** Server id → shares it holds after the upload. */
+  readonly shareMap: Map<string, Set<number>>;
+  readonly happiness: number;
+  /** Share bytes sent (excludes resumed ranges and shares servers already had). */
+  readonly bytesSent: number;
+}
+
+/** Thrown when a server fails during the push and happiness can no longer be met. */
+export class UploadFailedError extends ClientError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CLIENT_UPLOAD_FAILED', message, options);
+    this.name = 'UploadFailedError';
+  }
+}
+
+const DEFAULT_IN_FLIGHT = 8 * 1024 * 1024;
+
+/** Runs `fn` with a deadline; rejects with 'timeout' when it passes. */
+async function withTimeout<T>(
+  ms: number,
+  signal: AbortSignal | undefined,
+  fn: (s: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const signals = [AbortSignal.timeout(ms), ...(signal ? [signal] : [])];
+  return fn(AbortSignal.any(signals));
+}
+
+/**
+ * Uploads an immutable file and returns its caps.
+ * @throws {UploadUnhappyError} CLIENT_UPLOAD_UNHAPPY when shares cannot reach `happy` servers
+ * @throws {UploadFailedError} CLIENT_UPLOAD_FAILED when too many servers fail during the push
+ */
+export async function uploadImmutable(
+  source: ByteSource,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  const { encoding, secrets, signal } = options;
+  const plan = await planChkUpload(source, {
+    neededShares: encoding.neededShares,
+    totalShares: encoding.totalShares,
+    maxSegmentSize: encoding.maxSegmentSize,
+    convergenceSecret: options.randomKey === true ? undefined : secrets.convergence,
+    signal,
+    onProgress: (e) => {
+      if (e.pass === 'key')
+        options.onProgress?.({ phase: 'hashing', bytes: e.bytes, total: e.total });
+    },
+  });
+  if (plan.literal) {
+    const r = plan.result();
+    return {
+      readCap: r.readCap,
+      verifyCap: undefined,
+      size: r.size,
+      shareMap: new Map(),
+      happiness: 0,
+      bytesSent: 0,
+    };
+  }
+  const storageIndex = plan.storageIndex!;
+  const layout = plan.layout!;
+  const byId = new Map(options.servers.map((s) => [s.id, s]));
+  const ring = permutedServers(options.servers, storageIndex);
+  const secretsOf = (s: StorageServerHandle): ReturnType<typeof bucketSecrets> =>
+    bucketSecrets(secrets, storageIndex, s.leaseSeed);
+
+  // Server selection (spec §4.3).
+  let state = startServerSelection({
+    servers: ring.map((s) => ({ id: s.id, readOnly: s.maxShareSize < layout.allocatedSize })),
+    totalShares: encoding.totalShares,
+    happy: encoding.happy,
+  });
+  let done;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const step = selectServersForUpload(state);
+      if (step.action === 'done') {
+        done = step;
+        break;
+      }
+      if (step.action === 'query') {
+        options.onProgress?.({ phase: 'placing', servers: step.serverIds.length });
+        const answers = await Promise.all(
+          step.serverIds.map(async (id): Promise<ExistingSharesAnswer> => {
+            try {
+              const shares = await withTimeout(UPLOAD_QUERY_TIMEOUT_MS, signal, (s) =>
+                byId.get(id)!.listShares(storageIndex, { signal: s }),
+              );
+              return { serverId: id, shares };
+            } catch (err) {
+              signal?.throwIfAborted();
+              return {
+                serverId: id,
+                failure: (err as Error).name === 'TimeoutError' ? 'timeout' : 'error',
+              };
+            }
+          }),
+        );
+        state = recordExistingShares(state, answers);
+      } else {
+        const replies = await Promise.all(
+          step.requests.map(async (request): Promise<AllocationReply> => {
+            const server = byId.get(request.serverId)!;
+            try {
+              const r = await withTimeout(UPLOAD_QUERY_TIMEOUT_MS, signal, (s) =>
+                server.allocateBuckets(
+                  {
+                    storageIndex,
+                    ...secretsOf(server),
+                    shareNums: [...request.shares],
+                    allocatedSize: layout.allocatedSize,
+                  },
+                  { signal: s },
+                ),
+              );
+              return { request, alreadyHave: r.alreadyHave, allocated: r.allocated };
+            } catch (err) {
+              signal?.throwIfAborted();
+              options.logger?.warn(
+                `allocate on ${server.nickname || server.id} failed: ${(err as Error).message}`,
+              );
+              return {
+                request,
+                failure: (err as Error).name === 'TimeoutError' ? 'timeout' : 'error',
+              };
+            }
+          }),
+        );
+        state = recordAllocationReplies(state, replies);
+      }
+    }
+  } catch (err) {
+    await abortAll(selectionAllocations(state), byId, secretsOf, storageIndex);
+    throw err;
+  }
+
+  // Buckets to write: share number → its server and bucket.
+  const buckets = new Map<
+    number,
+    { server: StorageServerHandle; bucket: BucketRef; written: [number, number][] }
+  >();
+  for (const [serverId, shares] of done.allocations) {
+    const server = byId.get(serverId)!;
+    for (const shareNum of shares) {
+      if (buckets.has(shareNum)) continue; // one copy of each share is enough
+      buckets.set(shareNum, {
+        server,
+        bucket: { storageIndex, shareNum, uploadSecret: secretsOf(server).uploadSecret },
+        written: [],
+      });
+    }
+  }
+  // Resume: a previous run of this upload may have written parts of these buckets.
+  await Promise.all(
+    [...buckets.values()].map(async (b) => {
+      try {
+        b.written = await b.server.writtenRanges(b.bucket, { signal });
+      } catch {
+        b.written = [];
+      }
+    }),
+  );
+  const shareMap = done.shareMap;
+  const failed = new Set<string>();
+  const inFlight = new Map<string, { bytes: number; waiters: (() => void)[] }>();
+  const limit = options.maxInFlightBytesPerServer ?? DEFAULT_IN_FLIGHT;
+  let firstError: Error | undefined;
+  let bytesSent = 0;
+  let skipped = 0;
+
+  const throwIfFailed = (): void => {
+    if (firstError !== undefined) throw firstError;
+  };
+
+  const dropServer = (server: StorageServerHandle, err: unknown): void => {
+    if (failed.has(server.id)) return;
+    failed.add(server.id);
+    options.logger?.warn(
+      `server ${server.nickname || server.id} failed during upload: ${(err as Error).message}`,
+    );
+    shareMap.delete(server.id);
+    for (const [num, b] of buckets) if (b.server.id === server.id) buckets.delete(num);
+    try {
+      assertHappiness(shareMap, { happy: encoding.happy, totalShares: encoding.totalShares });
+    } catch (e) {
+      firstError ??= e instanceof Error ? e : new Error(String(e));
+    }
+  };
+
+  const send = async (w: ShareWrite): Promise<void> => {
+    const b = buckets.get(w.shareNum);
+    if (b === undefined) return;
+    const end = w.offset + w.data.length;
+    if (b.written.some(([s, e]) => s <= w.offset && e >= end)) {
+      skipped += w.data.length;
+      return;
+    }
+    const slot = inFlight.get(b.server.id) ?? { bytes: 0, waiters: [] };
+    inFlight.set(b.server.id, slot);
+    while (slot.bytes >= limit) await new Promise<void>((r) => slot.waiters.push(r));
+    if (failed.has(b.server.id)) return;
+    slot.bytes += w.data.length;
+    b.server
+      .write(b.bucket, w.offset, w.data, { signal })
+      .then(
+        () => {
+          bytesSent += w.data.length;
+        },
+        (err: unknown) => dropServer(b.server, err),
+      )
+      .finally(() => {
+        slot.bytes -= w.data.length;
+        slot.waiters.splice(0).forEach((r) => r());
+      });
+  };
+
+  const total = plan.size;
+  try {
+    let produced = 0;
+    const segmentSize = plan.params!.segmentSize;
+    for await (const batch of plan.encode([...buckets.keys()])) {
+      signal?.throwIfAborted();
+      throwIfFailed();
+      for (const w of batch) await send(w);
+      produced = Math.min(total, produced + segmentSize);
+      options.onProgress?.({ phase: 'uploading', bytes: produced, total, skipped });
+    }
+    // Drain every server's writes.
+    for (const slot of inFlight.values()) {
+      while (slot.bytes > 0) await new Promise<void>((r) => slot.waiters.push(r));
+    }
+    throwIfFailed();
+    await Promise.all(
+      [...buckets.values()].map((b) =>
+        b.server.close(b.bucket, { signal }).catch((err: unknown) => dropServer(b.server, err)),
+      ),
+    );
+    throwIfFailed();
+  } catch (err) {
+    // An interrupted upload keeps its buckets, so running it again resumes them.
+    if (signal?.aborted) throw err;
+    await abortAll(
+      new Map([...buckets.values()].map((b) => [b.server.id, new Set([b.bucket.shareNum])])),
+      byId,
+      secretsOf,
+      storageIndex,
+    );
+    if (err instanceof ClientError) throw err;
+    throw new UploadFailedError(`Cannot upload: ${(err as Error).message}`, { cause: err });
+  }
+  const r = plan.result();
+  return {
+    readCap: r.readCap,
+    verifyCap: r.verifyCap,
+    size: r.size,
+    shareMap,
+    happiness: done.happiness,
+    bytesSent,
+  };
+}
+
+async function abortAll(
+  allocations: Map<string, Set<number>>,
+  byId: Map<string, StorageServerHandle>,
+  secretsOf: (s: StorageServerHandle) => { uploadSecret: Uint8Array },
+  storageIndex: Uint8Array,
+): Promise<void> {
+  await Promise.all(
+    [...allocations].flatMap(([id, shares]) => {
+      const server = byId.get(id);
+      if (server === undefined) return [];
+      const uploadSecret = secretsOf(server).uploadSecret;
+      return [...shares].map((shareNum) =>
+        server.abort({ storageIndex, shareNum, uploadSecret }).catch(() => undefined),
+      );
+    }),
+  );
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { parseCap, type ChkCap } from '@tessera/caps';
+import { bytesSource } from '@tessera/immutable';
+import {
+  downloadImmutable,
+  uploadImmutable,
+  type ClientSecrets,
+  type Encoding,
+} from '../src/index.ts';
+import { FakeServer } from './fake-server.ts';
+
+const secrets: ClientSecrets = {
+  convergence: new Uint8Array(32).fill(1),
+  lease: new Uint8Array(32).fill(2),
+};
+const encoding: Encoding = { neededShares: 3, happy: 7, totalShares: 10, maxSegmentSize: 4096 };
+
+function data(n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+function grid(n: number): FakeServer[] {
+  return Array.from({ length: n }, (_, i) => new FakeServer(`server-${i}`));
+}
+
+async function download(
+  cap: string,
+  servers: FakeServer[],
+  range?: { start: number; end: number },
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of downloadImmutable(parseCap(cap) as ChkCap, { servers, range }))
+    parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('upload and download', () => {
+  it('round-trips through 10 servers, one share each', async () => {
+    const servers = grid(10);
+    const bytes = data(50_000);
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    expect(r.happiness).toBe(10);
+    expect(servers.map((s) => s.shares.size)).toEqual(Array(10).fill(1));
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+    expect(await download(r.readCap, servers, { start: 10_000, end: 20_001 })).toEqual(
+      bytes.subarray(10_000, 20_001),
+    );
+  });
+
+  it('gives a LIT cap for small files without touching servers', async () => {
+    const servers = grid(3);
+    const r = await uploadImmutable(bytesSource(data(55)), { servers, secrets, encoding });
+    expect(r.readCap.startsWith('URI:LIT:')).toBe(true);
+    expect(servers.every((s) => s.writes === 0)).toBe(true);
+  });
+
+  it('fails clearly with fewer than happy servers', async () => {
+    await expect(
+      uploadImmutable(bytesSource(data(5000)), { servers: grid(5), secrets, encoding }),
+    ).rejects.toMatchObject({
+      code: 'CLIENT_UPLOAD_UNHAPPY',
+      happiness: 5,
+      happy: 7,
+    });
+  });
+
+  it('sends nothing when the grid already holds the file', async () => {
+    const servers = grid(10);
+    const bytes = data(30_000, 3);
+    const first = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    const again = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    expect(again.readCap).toBe(first.readCap);
+    expect(again.bytesSent).toBe(0);
+  });
+
+  it('resumes an interrupted upload instead of restarting it', async () => {
+    const servers = grid(10);
+    const bytes = data(200_000, 4);
+    const controller = new AbortController();
+    let calls = 0;
+    await expect(
+      uploadImmutable(bytesSource(bytes), {
+        servers,
+        secrets,
+        encoding,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'uploading' && ++calls === 20) controller.abort();
+        },
+      }),
+    ).rejects.toThrow();
+    const sentBefore = servers.reduce((n, s) => n + s.bytesWritten, 0);
+    expect(sentBefore).toBeGreaterThan(0);
+    const resumed = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    const clean = await uploadImmutable(bytesSource(bytes), {
+      servers: grid(10),
+      secrets,
+      encoding,
+    });
+    expect(resumed.readCap).toBe(clean.readCap);
+    expect(resumed.bytesSent).toBeLessThan(clean.bytesSent - sentBefore / 2);
+    expect(await download(resumed.readCap, servers)).toEqual(bytes);
+  });
+
+  it('survives a server failing mid-upload while happiness holds, and fails when it cannot', async () => {
+    const servers = grid(10);
+    servers[0].failAfterWrites = 2;
+    const bytes = data(100_000, 5);
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    expect(r.happiness).toBeGreaterThanOrEqual(7);
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+
+    const weak = grid(8);
+    weak.slice(0, 3).forEach((s) => (s.failAfterWrites = 1));
+    await expect(
+      uploadImmutable(bytesSource(data(100_000, 6)), { servers: weak, secrets, encoding }),
+    ).rejects.toSatisfy((e: { code?: string }) =>
+      /^CLIENT_UPLOAD_(UNHAPPY|FAILED)$/.test(e.code ?? ''),
+    );
+  });
+
+  it('downloads with 7 of 10 servers gone, not with 8', async () => {
+    const servers = grid(10);
+    const bytes = data(20_000, 7);
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    servers.slice(0, 7).forEach((s) => (s.offline = true));
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+    servers[7].offline = true;
+    await expect(download(r.readCap, servers)).rejects.toMatchObject({
+      code: 'IMMUTABLE_NOT_ENOUGH_SHARES',
+    });
+  });
+
+  it('returns the right bytes from corrupted shares and tells their servers', async () => {
+    const servers = grid(10);
+    const bytes = data(20_000, 8);
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    // Corrupt a block byte of the shares on 7 servers, and make the 3 good ones slower to
+    // answer, so the decoder tries corrupt shares first.
+    const victims = servers.slice(0, 7);
+    servers.slice(7).forEach((s) => (s.latencyMs = 30));
+    for (const s of victims) [...s.shares.values()][0][0x24 + 10] ^= 0xff;
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+    const advised = servers.filter((s) => s.advisories.length > 0);
+    expect(advised.length).toBeGreaterThanOrEqual(3);
+    expect(advised.every((s) => victims.includes(s))).toBe(true);
+  });
+});
