@@ -1,0 +1,100 @@
+/**
+ * The one place that builds libp2p nodes: TCP, Noise (with {@link nodeNoiseCrypto}), yamux,
+ * identify and ping, on the node's persistent ed25519 key.
+ * @packageDocumentation
+ */
+import './polyfill.ts';
+import { noise } from '@chainsafe/libp2p-noise';
+import type { ICryptoInterface } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import type { Identify } from '@libp2p/identify';
+import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface';
+import { ping } from '@libp2p/ping';
+import type { Ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
+import {
+  YAMUX_INITIAL_STREAM_WINDOW_BYTES,
+  YAMUX_MAX_READ_BUFFER_BYTES,
+  YAMUX_MAX_STREAM_WINDOW_BYTES,
+} from './constants.ts';
+import { nodeNoiseCrypto } from './noise-crypto.ts';
+
+/** The libp2p services every Tessera node runs. */
+export interface TesseraServices extends Record<string, unknown> {
+  identify: Identify;
+  ping: Ping;
+}
+
+/** A started (or startable) Tessera libp2p node. */
+export type TesseraNode = Libp2p<TesseraServices>;
+
+/** Options of {@link createTesseraNode}. */
+export interface TesseraNodeInit {
+  /** The node's identity (see `loadOrCreateNodeKey`). */
+  privateKey: PrivateKey;
+  /** Multiaddrs to listen on, e.g. `/ip4/127.0.0.1/tcp/0`; none for a client-only node. */
+  listen?: string[];
+  /** Multiaddrs to announce instead of the listening ones (behind NAT, for example). */
+  announce?: string[];
+  /** Software name and version given to identify, e.g. `{ name: 'tessera', version: '0.1.0' }`. */
+  nodeInfo?: { name: string; version: string };
+  /** Initial yamux receive window per stream, bytes. */
+  initialStreamWindowBytes?: number;
+  /** Largest yamux receive window per stream, bytes. */
+  maxStreamWindowBytes?: number;
+  /** Noise crypto; the default is {@link nodeNoiseCrypto}, pass `null` for the library's own. */
+  noiseCrypto?: ICryptoInterface | null;
+  /** Most open connections. */
+  maxConnections?: number;
+  /** Where libp2p and Tessera log (libp2p's `debug` logger by default). */
+  logger?: ComponentLogger;
+  /** Start listening at once (default true). */
+  start?: boolean;
+}
+
+/**
+ * Builds a Tessera libp2p node. Load `@tessera/protocol/polyfill` before anything else in the
+ * entry point; this module imports it too.
+ * @throws libp2p's errors when an address cannot be listened on
+ * @example
+ * ```ts
+ * const node = await createTesseraNode({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'] });
+ * console.log(node.getMultiaddrs().map(String));
+ * await node.stop();
+ * ```
+ */
+export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraNode> {
+  const maxWindow = init.maxStreamWindowBytes ?? YAMUX_MAX_STREAM_WINDOW_BYTES;
+  const initialWindow = Math.min(
+    init.initialStreamWindowBytes ?? YAMUX_INITIAL_STREAM_WINDOW_BYTES,
+    maxWindow,
+  );
+  const crypto = init.noiseCrypto === null ? undefined : (init.noiseCrypto ?? nodeNoiseCrypto);
+  return createLibp2p<TesseraServices>({
+    privateKey: init.privateKey,
+    start: init.start ?? true,
+    nodeInfo: init.nodeInfo,
+    logger: init.logger,
+    addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise(crypto === undefined ? {} : { crypto })],
+    streamMuxers: [
+      yamux({
+        streamOptions: {
+          initialStreamWindowSize: initialWindow,
+          maxStreamWindowSize: maxWindow,
+          // a paused reader may still receive what the window granted (see constants.ts)
+          maxReadBufferLength: Math.max(YAMUX_MAX_READ_BUFFER_BYTES, 2 * maxWindow),
+        },
+      }),
+    ],
+    connectionManager:
+      init.maxConnections === undefined ? undefined : { maxConnections: init.maxConnections },
+    services: {
+      identify: identify(),
+      ping: ping(),
+    },
+  });
+}

@@ -1,0 +1,132 @@
+import { streamPair } from '@libp2p/utils';
+import { describe, expect, it } from 'vitest';
+import {
+  FrameReader,
+  decodeValue,
+  encodeFrame,
+  encodeValue,
+  frameBytes,
+  varintLength,
+  writeBytes,
+} from '../src/index.ts';
+
+describe('frames', () => {
+  it('round-trips MessagePack values through a stream', async () => {
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b);
+    const values = [
+      null,
+      true,
+      0,
+      2 ** 40,
+      -7,
+      1.5,
+      'text',
+      new Uint8Array([1, 2, 3]),
+      [1, [2]],
+      { a: { b: 'c' } },
+    ];
+    for (const v of values) await writeBytes(a, encodeFrame(v, 1024));
+    await a.close();
+    for (const v of values) expect(await reader.read(1024)).toEqual(v);
+    expect(await reader.atEnd()).toBe(true);
+    expect(await reader.readBytes(1024)).toBeUndefined();
+    reader.release();
+  });
+
+  it('uses standard MessagePack: maps, no records, undefined properties left out', () => {
+    expect(Buffer.from(encodeValue({ a: 1, b: undefined })).toString('hex')).toBe('81a16101');
+    expect(Buffer.from(encodeValue([undefined])).toString('hex')).toBe('91c0');
+    expect(decodeValue(encodeValue({ x: [1, 'y'] }))).toEqual({ x: [1, 'y'] });
+  });
+
+  it('reads frames split across many small chunks and many frames in one chunk', async () => {
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b);
+    const bytes = frameBytes([
+      encodeValue('one'),
+      encodeValue({ two: 2 }),
+      encodeValue(new Uint8Array(300)),
+    ]);
+    for (let i = 0; i < bytes.length; i += 7) a.send(bytes.subarray(i, i + 7));
+    a.send(frameBytes([encodeValue(4), encodeValue(5)]));
+    await a.close();
+    expect(await reader.read(1024)).toBe('one');
+    expect(await reader.read(1024)).toEqual({ two: 2 });
+    expect(await reader.read(1024)).toEqual(new Uint8Array(300));
+    expect(await reader.read(1024)).toBe(4);
+    expect(await reader.read(1024)).toBe(5);
+    expect(await reader.atEnd()).toBe(true);
+  });
+
+  it('refuses an oversized frame from its prefix alone, with PROTOCOL_FRAME_TOO_LARGE', async () => {
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b);
+    // announce 1 MiB but send only the prefix: the reader must not wait for the body
+    a.send(new Uint8Array([0x80, 0x80, 0x40]));
+    await expect(reader.read(1000)).rejects.toMatchObject({
+      code: 'PROTOCOL_FRAME_TOO_LARGE',
+      length: 1 << 20,
+      maxBytes: 1000,
+    });
+    reader.release();
+    await a.close();
+  });
+
+  it('refuses a frame exactly one byte over the cap and accepts one at the cap', async () => {
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b);
+    const atCap = encodeValue('z'.repeat(95)); // 2 + 95 = 97 bytes
+    a.send(frameBytes([atCap]));
+    expect(await reader.read(atCap.length)).toBe('z'.repeat(95));
+    a.send(frameBytes([atCap]));
+    await expect(reader.read(atCap.length - 1)).rejects.toMatchObject({
+      code: 'PROTOCOL_FRAME_TOO_LARGE',
+    });
+    reader.release();
+    await a.close();
+  });
+
+  it('reports truncated frames, bad prefixes and trailing bytes as PROTOCOL_INVALID_MESSAGE', async () => {
+    for (const bytes of [
+      [0x05, 0x91],
+      [0x80],
+      [0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+      [0x80, 0x00],
+      [0x02, 0x01, 0x02],
+      [0x00],
+    ]) {
+      const [a, b] = await streamPair();
+      const reader = new FrameReader(b);
+      a.send(new Uint8Array(bytes));
+      await a.close();
+      await expect(reader.read(2 ** 40), `bytes ${bytes.join(',')}`).rejects.toMatchObject({
+        code: 'PROTOCOL_INVALID_MESSAGE',
+      });
+      reader.release();
+    }
+  });
+
+  it('refuses to encode a value over its cap', () => {
+    expect(() => encodeFrame('x'.repeat(100), 50)).toThrow(
+      expect.objectContaining({ code: 'PROTOCOL_FRAME_TOO_LARGE' }),
+    );
+  });
+
+  it('pauses the stream above the high water mark and resumes as frames are consumed', async () => {
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b, { highWaterBytes: 1000 });
+    const frame = encodeFrame(new Uint8Array(600), 1000);
+    for (let i = 0; i < 5; i++) a.send(frame);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.readStatus).toBe('paused');
+    for (let i = 0; i < 5; i++) expect(await reader.read(1000)).toEqual(new Uint8Array(600));
+    expect(b.readStatus).toBe('readable');
+    reader.release();
+    await a.close();
+  });
+
+  it('computes varint lengths', () => {
+    expect([0, 127, 128, 16383, 16384, 2 ** 32 - 1].map(varintLength)).toEqual([1, 1, 2, 2, 3, 5]);
+  });
+});

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WireError, rpcClient, rpcServer } from '../src/index.ts';
+import type { RpcClient, RpcServer, TesseraNode } from '../src/index.ts';
+import { startNode, testService } from './fixtures.ts';
+
+type M = (typeof testService)['messages'];
+
+describe('RPC over libp2p streams', () => {
+  let server: TesseraNode;
+  let client: TesseraNode;
+  let rpc: RpcServer<M, { topic: string }>;
+  let api: RpcClient<M, { topic: string }>;
+  const notes: string[] = [];
+  const slowAborted: string[] = [];
+
+  beforeAll(async () => {
+    server = await startNode();
+    client = await startNode(false);
+    rpc = rpcServer(server, { service: testService, handlerTimeoutMs: 300 });
+    rpc.handle('echo', (body) => ({ text: body.text }));
+    rpc.handle('big', (body) => ({ text: body.text.toUpperCase() }));
+    rpc.handle('fail', (body) => {
+      if (body.text === 'refuse') throw new WireError('TEST_REFUSED', 'Cannot do it: refused');
+      if (body.text === 'unknown') throw new WireError('TEST_SECRET', 'secret code');
+      throw new Error('boom: internal detail');
+    });
+    rpc.handle('slow', async (_body, ctx) => {
+      ctx.signal.addEventListener('abort', () => slowAborted.push(ctx.type), { once: true });
+      await new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+      return { text: ctx.type };
+    });
+    rpc.handle('note', (body) => {
+      notes.push(body.text);
+    });
+    await rpc.start();
+    api = rpcClient(client, server.getMultiaddrs(), { service: testService, timeoutMs: 5_000 });
+  });
+
+  afterAll(async () => {
+    await rpc.stop();
+    await client.stop();
+    await server.stop();
+  });
+
+  it('answers a request with its reply', async () => {
+    expect(await api.request('echo', { text: 'hello' })).toEqual({ text: 'hello' });
+  });
+
+  it('runs many requests at once on one connection, more than its concurrency limit', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => api.request('echo', { text: `n${i}` })),
+    );
+    expect(replies.map((r) => r.text)).toEqual(Array.from({ length: 300 }, (_, i) => `n${i}`));
+    expect(client.getConnections().length).toBe(1);
+  });
+
+  it('reopens its session after the connection is lost', async () => {
+    await api.request('echo', { text: 'before' });
+    await client.hangUp(server.peerId);
+    expect(await api.request('echo', { text: 'after' })).toEqual({ text: 'after' });
+  });
+
+  it('carries bodies larger than one yamux window', async () => {
+    const text = 'x'.repeat(5_000_000);
+    expect((await api.request('big', { text })).text).toBe('X'.repeat(5_000_000));
+  });
+
+  it('delivers one-way messages', async () => {
+    await api.send('note', { text: 'noted' });
+    for (let i = 0; i < 100 && !notes.includes('noted'); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(notes).toContain('noted');
+  });
+
+  it('sends a declared code from a handler', async () => {
+    await expect(api.request('fail', { text: 'refuse' })).rejects.toMatchObject({
+      code: 'TEST_REFUSED',
+      message: 'Cannot do it: refused',
+    });
+  });
+
+  it('hides undeclared errors behind PROTOCOL_INTERNAL_ERROR and keeps serving', async () => {
+    const err: unknown = await api.request('fail', { text: 'crash' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PROTOCOL_INTERNAL_ERROR' });
+    expect(String(err)).not.toContain('internal detail');
+    await expect(api.request('fail', { text: 'unknown' })).rejects.toMatchObject({
+      code: 'PROTOCOL_INTERNAL_ERROR',
+    });
+    expect(await api.request('echo', { text: 'still here' })).toEqual({ text: 'still here' });
+  });
+
+  it('times out a slow handler on the server with PROTOCOL_HANDLER_TIMEOUT', async () => {
+    await expect(api.request('slow', { text: '' })).rejects.toMatchObject({
+      code: 'PROTOCOL_HANDLER_TIMEOUT',
+    });
+  });
+
+  it('times out on the client with PROTOCOL_REQUEST_TIMEOUT and cancels the handler', async () => {
+    slowAborted.length = 0;
+    await expect(api.request('slow', { text: '' }, { timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'PROTOCOL_REQUEST_TIMEOUT',
+    });
+    for (let i = 0; i < 100 && slowAborted.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(slowAborted).toEqual(['slow']);
+    expect(await api.request('echo', { text: 'next' })).toEqual({ text: 'next' });
+  });
+
+  it('aborts with PROTOCOL_ABORTED', async () => {
+    const controller = new AbortController();
+    const pending = api.request('slow', { text: '' }, { signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'PROTOCOL_ABORTED' });
+  });
+
+  it('refuses an outgoing body over its cap before sending', async () => {
+    await expect(api.request('echo', { text: 'y'.repeat(2000) })).rejects.toMatchObject({
+      code: 'PROTOCOL_FRAME_TOO_LARGE',
+    });
+  });
+
+  it('answers requests in flight with PROTOCOL_SHUTTING_DOWN when the server stops', async () => {
+    const pending = api.request('slow', { text: '' });
+    await new Promise((r) => setTimeout(r, 50)); // the handler is running
+    await rpc.stop();
+    await expect(pending).rejects.toMatchObject({ code: 'PROTOCOL_SHUTTING_DOWN' });
+    await rpc.start();
+    expect(await api.request('echo', { text: 'back' })).toEqual({ text: 'back' });
+  });
+});
