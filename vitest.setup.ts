@@ -1,16 +1,2 @@
-// Node 20 lacks Promise.withResolvers, which libp2p calls (STYLE §8).
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: function withResolvers<T>() {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+// Node 20 lacks Promise.withResolvers, which libp2p calls (STYLE §8): load the polyfill first.
+import '@tessera/protocol/polyfill';
