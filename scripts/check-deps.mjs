@@ -22,6 +22,7 @@ const ALLOWED = {
 };
 
 const problems = [];
+const exportsCache = new Map();
 const graph = new Map();
 
 async function* walk(dir) {
@@ -91,7 +92,6 @@ for (const name of names) {
   }
 }
 
-const exportsCache = new Map();
 function isExported(target, subpath) {
   if (!exportsCache.has(target)) {
     try {
