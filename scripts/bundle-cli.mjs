@@ -25,3 +25,19 @@ await build({
   },
 });
 await chmod(outfile, 0o755);
+
+// The CHK encoder's worker threads load `segment-worker.js` beside the module that starts them:
+// in the bundle, beside tessera.mjs.
+await build({
+  entryPoints: [join(root, 'packages/immutable/dist/segment-worker.js')],
+  outfile: join(root, 'packages/cli/dist/bundle/segment-worker.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);",
+  },
+});

@@ -3,14 +3,19 @@
  * The `tessera` executable: the only place that reads argv, prints, and exits (STYLE §2).
  * It exits as soon as its output is flushed, so open handles cannot keep it alive.
  */
+import '@tessera/protocol/polyfill';
+import { setMaxListeners } from 'node:events';
 import { main } from './main.ts';
 
 const controller = new AbortController();
+// One command's signal is shared by every request it makes in parallel.
+setMaxListeners(0, controller.signal);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => controller.abort(new Error(`Interrupted by ${sig}`)));
 }
 
 const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

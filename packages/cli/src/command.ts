@@ -13,6 +13,7 @@ export interface CommandContext {
   readonly nodeDirGiven: boolean;
   readonly json: boolean;
   readonly verbose: boolean;
+  readonly stdin: NodeJS.ReadableStream;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: NodeJS.ProcessEnv;

@@ -10,6 +10,7 @@ import { resolveNodeDir } from './node-dir.ts';
 
 /** Where the CLI writes, and what it reads from its environment. */
 export interface MainIo {
+  stdin?: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
@@ -161,6 +162,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       nodeDirGiven: nodeDir.given,
       json: globals.json,
       verbose: globals.verbose,
+      stdin: io.stdin ?? process.stdin,
       stdout: io.stdout,
       stderr: io.stderr,
       env: io.env,

@@ -22,3 +22,4 @@ export * from './server.ts';
 export * from './secrets.ts';
 export * from './upload.ts';
 export * from './download.ts';
+export * from './network.ts';

@@ -464,8 +464,11 @@ export class RpcServer<M extends MessageTypes, S = null> implements Startable {
 }
 
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted)
+  if (signal.aborted) {
+    // The handler still runs to its end: observe its outcome so a rejection is not unhandled.
+    promise.catch(() => undefined);
     throw new AbortedError('Cannot run handler: aborted', { cause: signal.reason });
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void =>
       reject(new AbortedError('Cannot run handler: aborted', { cause: signal.reason }));

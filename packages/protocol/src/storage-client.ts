@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import type { PeerId } from '@libp2p/interface';
+import { setMaxListeners } from 'node:events';
 import { InvalidMessageError, RemoteError } from './errors.ts';
 import type { CallOptions, RpcClient } from './rpc-client.ts';
 import { MAX_WRITE_DATA_BYTES, STORAGE_WIRE_ERROR_CODES } from './storage-limits.ts';
@@ -98,11 +99,17 @@ function positive(name: string, value: number, max: number): number {
   return value;
 }
 
-function linked(signal: AbortSignal | undefined): AbortController {
+/** A controller that also aborts with `signal`; `dispose` detaches it from `signal`. */
+function linked(signal: AbortSignal | undefined): {
+  controller: AbortController;
+  dispose: () => void;
+} {
   const controller = new AbortController();
-  if (signal?.aborted === true) controller.abort(signal.reason);
-  else signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  return controller;
+  setMaxListeners(0, controller.signal); // every request in flight listens
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted === true) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return { controller, dispose: () => signal?.removeEventListener('abort', onAbort) };
 }
 
 /** Splits and joins `source` into chunks of exactly `size` bytes (the last may be shorter). */
@@ -341,7 +348,7 @@ export class StorageClient {
     let offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0)
       throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
-    const controller = linked(options.signal);
+    const { controller, dispose } = linked(options.signal);
     const call = { signal: controller.signal, timeoutMs: options.timeoutMs };
     const inFlight: Array<{ reply: Promise<WriteReply>; length: number }> = [];
     let acknowledged = 0;
@@ -365,6 +372,8 @@ export class StorageClient {
     } catch (err) {
       controller.abort(err);
       throw err;
+    } finally {
+      dispose();
     }
     return { written };
   }
@@ -397,7 +406,7 @@ export class StorageClient {
         `offset and length must give a range of safe integers, got ${start}..${end}`,
       );
     }
-    const controller = linked(options.signal);
+    const { controller, dispose } = linked(options.signal);
     const call = { signal: controller.signal, timeoutMs: options.timeoutMs };
     const ahead: Array<{ data: Promise<Uint8Array[]>; length: number }> = [];
     let next = start;
@@ -418,6 +427,7 @@ export class StorageClient {
       }
     } finally {
       controller.abort(new Error('read finished'));
+      dispose();
     }
   }
 }

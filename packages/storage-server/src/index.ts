@@ -2,7 +2,9 @@
  * `@tessera/storage-server`: the on-disk share store of a Tessera storage server —
  * immutable buckets with resumable uploads, mutable slots with test-and-write, leases kept in
  * a journaled index with garbage collection, reserved space, read-only mode and per-client
- * quotas. A library with no networking: the protocol handlers call it.
+ * quotas — and its protocol handlers: `storageService` serves a store over the storage protocol
+ * (`/tessera/storage/1.0.0`), `startStorageNode` runs a whole storage node (libp2p node, store,
+ * version exchange, service).
  *
  * @example
  * ```ts
@@ -19,3 +21,8 @@ export * from './constants.ts';
 export type * from './types.ts';
 export { createShareStore } from './share-store.ts';
 export { parseSlotPrefix } from './slot-events.ts';
+export { storageService, STORAGE_APP_VERSION } from './service/storage-service.ts';
+export type { StorageService, StorageServiceInit } from './service/storage-service.ts';
+export { STORAGE_WIRE_CODES, storageErrorToWire } from './service/wire-errors.ts';
+export { startStorageNode } from './node.ts';
+export type { StorageNode, StorageNodeInit } from './node.ts';

@@ -1,0 +1,76 @@
+/** Opens the client of a node directory for one command: config, secrets, grid connection. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { base32Decode } from '@tessera/caps';
+import { openGridClient, type ClientSecrets, type GridClient } from '@tessera/client';
+import { SERVER_CACHE_FILE } from '@tessera/introducer';
+import { loadOrCreateNodeKey } from '@tessera/protocol';
+import type { CommandContext } from './command.ts';
+import { CliError } from './errors.ts';
+import { openFileLogger, type NodeLogger } from './file-logger.ts';
+import { readNodeConfig, type NodeConfig } from './node-config.ts';
+import { NODE_KEY_PATH } from './commands/create-node.ts';
+
+/** A client ready for one command. Always `close()` it. */
+export interface ClientContext {
+  readonly config: NodeConfig;
+  readonly secrets: ClientSecrets;
+  readonly grid: GridClient;
+  readonly logger: NodeLogger;
+  close(): Promise<void>;
+}
+
+async function readSecret(dir: string, name: string): Promise<Uint8Array> {
+  const path = join(dir, 'private', name);
+  try {
+    return base32Decode((await readFile(path, 'utf8')).trim());
+  } catch (err) {
+    throw new CliError('CLI_BAD_NODE_DIR', `Cannot read "${path}": ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Opens the client node in `ctx.nodeDir`.
+ * @throws {CliError} CLI_NOT_A_NODE, CLI_BAD_CONFIG, CLI_NOT_A_CLIENT, CLI_BAD_NODE_DIR
+ */
+export async function openClient(ctx: CommandContext): Promise<ClientContext> {
+  const dir = ctx.nodeDir;
+  const config = await readNodeConfig(dir);
+  if (config.role !== 'client') {
+    throw new CliError(
+      'CLI_NOT_A_CLIENT',
+      `Cannot use "${dir}": it is a ${config.role} node, not a client`,
+    );
+  }
+  const secrets = {
+    convergence: await readSecret(dir, 'convergence'),
+    lease: await readSecret(dir, 'secret'),
+  };
+  const privateKey = await loadOrCreateNodeKey(join(dir, ...NODE_KEY_PATH));
+  const logger = openFileLogger(join(dir, 'logs', 'client.log'), ctx.verbose);
+  let grid: GridClient;
+  try {
+    grid = await openGridClient({
+      privateKey,
+      introducers: config.introducers,
+      cachePath: join(dir, 'private', SERVER_CACHE_FILE),
+      encoding: config.client,
+      logger,
+    });
+  } catch (err) {
+    await logger.close();
+    throw err;
+  }
+  return {
+    config,
+    secrets,
+    grid,
+    logger,
+    async close() {
+      await grid.close();
+      await logger.close();
+    },
+  };
+}
