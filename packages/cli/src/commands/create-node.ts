@@ -35,7 +35,7 @@ function checkMultiaddr(addr: string, option: string, needPeer: boolean): void {
 }
 
 /** Makes the directory (empty or new), its config, and its node key. */
-async function createNodeDir(dir: string, config: NodeConfig): Promise<void> {
+export async function createNodeDir(dir: string, config: NodeConfig): Promise<void> {
   try {
     const entries = await readdir(dir);
     if (entries.length > 0)

@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { createClient, createIntroducer, createNode } from './create-node.ts';
 import { debugChkCap } from './debug-chk-cap.ts';
 import { get } from './get.ts';
+import { gridUp } from './grid-up.ts';
 import { put } from './put.ts';
 import { run } from './run.ts';
 import { servers } from './servers.ts';
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   createNode,
   createClient,
   run,
+  gridUp,
   put,
   get,
   servers,
