@@ -58,7 +58,12 @@ export interface ChkDecodeOptions {
   onCorruptShare?: (error: CorruptShareError) => void;
   /** Called with plaintext bytes produced so far. */
   onProgress?: (event: { bytes: number; total: number }) => void;
+  /** Deadline of one read from a share, ms (default 10 s); a slower share is replaced. */
+  readTimeoutMs?: number;
 }
+
+/** Default deadline of one share read (spec §4.4: a request is overdue after 10 s). */
+export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 
 interface ShareState {
   readonly reader: ShareReader;
@@ -116,17 +121,24 @@ export async function* decodeChk(
     }
   };
 
+  /**
+   * Reads from a share with a deadline: a share whose server is slow to answer is dropped like
+   * a failed one, and another share is used (spec §4.4: overdue requests try another share).
+   */
+  const read = (s: ShareState, offset: number, length: number): Promise<Uint8Array> => {
+    const timeout = AbortSignal.timeout(options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
+    return s.reader.read(offset, length, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  };
+
   /** Reads and validates a share's metadata; afterwards it can serve blocks. */
   const prepare = async (s: ShareState): Promise<void> => {
     const num = s.reader.shareNum;
-    const headerBytes = await s.reader.read(0, MAX_CHK_HEADER_LENGTH, { signal });
+    const headerBytes = await read(s, 0, MAX_CHK_HEADER_LENGTH);
     const header = wrapCorrupt(num, () => decodeChkShareHeader(headerBytes));
     const o = header.offsets;
-    const uebArea = await s.reader.read(
-      o.uriExtension,
-      header.uebLengthFieldSize + MAX_UEB_LENGTH,
-      { signal },
-    );
+    const uebArea = await read(s, o.uriExtension, header.uebLengthFieldSize + MAX_UEB_LENGTH);
     if (uebArea.length < header.uebLengthFieldSize)
       throw new CorruptShareError(num, undefined, 'share is truncated');
     const view = new DataView(uebArea.buffer, uebArea.byteOffset, uebArea.byteLength);
@@ -166,7 +178,7 @@ export async function* decodeChk(
     // Crypttext tree (until one share has given a good one), block tree and hash chain are contiguous.
     const needCrypttext = f.segmentHashes === undefined;
     const start = needCrypttext ? o.crypttextHashTree : o.blockHashTree;
-    const meta = await s.reader.read(start, o.uriExtension - start, { signal });
+    const meta = await read(s, start, o.uriExtension - start);
     if (meta.length !== o.uriExtension - start)
       throw new CorruptShareError(num, undefined, 'share is truncated');
     const treeLength = layout.hashTreeLength;
@@ -196,11 +208,7 @@ export async function* decodeChk(
     const num = s.reader.shareNum;
     const isTail = segment === f.params.numSegments - 1;
     const length = isTail ? f.params.tailBlockSize : f.params.blockSize;
-    const block = await s.reader.read(
-      f.layout.offsets.data + segment * f.params.blockSize,
-      length,
-      { signal },
-    );
+    const block = await read(s, f.layout.offsets.data + segment * f.params.blockSize, length);
     if (block.length !== length) throw new CorruptShareError(num, segment, 'block is truncated');
     if (!equalBytes(taggedHash(TAG.ENCODED_SUBSHARE, block), s.blockHashes![segment])) {
       throw new CorruptShareError(num, segment, 'block hash mismatch');

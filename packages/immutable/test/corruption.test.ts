@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeChkShareHeader } from '@tessera/caps';
-import type { CorruptShareError } from '../src/index.ts';
-import { decodeFromMemory, encodeToMemory, pseudoRandom } from './helpers.ts';
+import { decodeChkShareHeader, parseCap, type ChkCap } from '@tessera/caps';
+import { decodeChk, type CorruptShareError, type ShareReader } from '../src/index.ts';
+import { decodeFromMemory, encodeToMemory, memoryReader, pseudoRandom } from './helpers.ts';
 
 const secret = new Uint8Array(16).fill(1);
 const data = pseudoRandom(1000, 42);
@@ -133,5 +133,29 @@ describe('with spare shares', () => {
     expect(reports.map((r) => [r.shareNum, r.message])).toEqual([
       [0, 'Cannot use share 0: UEB hash mismatch'],
     ]);
+  });
+});
+
+describe('a slow share', () => {
+  it('is replaced by another once its read is overdue', async () => {
+    const enc = await encodeToMemory(data, { convergenceSecret: secret, maxSegmentSize: 300 });
+    const cap = parseCap(enc.readCap) as ChkCap;
+    const readers: ShareReader[] = [...enc.shares].map(([num, bytes]) => {
+      const r = memoryReader(num, bytes);
+      if (num !== 0) return r;
+      // Share 0 never answers: its reads end only when their deadline aborts them.
+      return {
+        shareNum: 0,
+        read: (_o: number, _l: number, opts?: { signal?: AbortSignal }) =>
+          new Promise<Uint8Array>((_resolve, reject) => {
+            opts?.signal?.addEventListener('abort', () => reject(new Error('overdue')), {
+              once: true,
+            });
+          }),
+      };
+    });
+    const parts: Uint8Array[] = [];
+    for await (const c of decodeChk(cap, readers, { readTimeoutMs: 200 })) parts.push(c);
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
   });
 });
