@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { base32Decode, base32Encode, base32Length, CapsError, isBase32Of } from '../src/index.ts';
+import { base32Decode, base32Encode, base32Length, isBase32Of } from '../src/index.ts';
+import { codeOf } from './helpers.ts';
 
 const enc = new TextEncoder();
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CapsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('base32', () => {
   it('matches RFC 4648 test vectors, lower-cased and unpadded', () => {

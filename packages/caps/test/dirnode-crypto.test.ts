@@ -2,7 +2,6 @@ import { createCipheriv, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  CapsError,
   decryptChildWriteCap,
   dirnodeChildKey,
   dirnodeChildSalt,
@@ -12,21 +11,12 @@ import {
   taggedPairHash,
   TAG,
 } from '../src/index.ts';
+import { codeOf } from './helpers.ts';
 
 const enc = new TextEncoder();
 const dirWritekey = new Uint8Array(16).map((_, i) => 100 + i);
 const rwUri =
   'URI:SSK:aaaaaaaaaaaaaaaaaaaaaaaaaa:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CapsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('dirnode child write caps (spec §6)', () => {
   it('derives salt and key with the dirnode tags', () => {

@@ -2,7 +2,6 @@ import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   base32Encode,
-  CapsError,
   dataKey,
   decryptPrivateKey,
   encryptPrivateKey,
@@ -35,16 +34,7 @@ import {
   TAHOE_VECTORS_FILE,
   type DerivedSsk,
 } from './vectors.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CapsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { codeOf } from './helpers.ts';
 
 describeVectors(
   'SDMF/MDMF vectors: PEM → write cap, read cap, verify cap',

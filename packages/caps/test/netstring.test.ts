@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CapsError, netstring, readNetstring } from '../src/index.ts';
+import { netstring, readNetstring } from '../src/index.ts';
+import { codeOf } from './helpers.ts';
 
 const enc = new TextEncoder();
 const ascii = (s: string): Uint8Array => enc.encode(s);
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof CapsError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('netstring', () => {
   it('encodes as len ":" data ","', () => {
