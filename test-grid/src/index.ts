@@ -6,3 +6,4 @@
  */
 export * from './process.ts';
 export * from './grid.ts';
+export * from './storage-rpc.ts';

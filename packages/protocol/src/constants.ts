@@ -87,3 +87,6 @@ export const NODE_KEY_FILE_MODE = 0o600;
  * version); such notifications are read and skipped.
  */
 export const MAX_UNKNOWN_NOTIFICATION_BYTES = 1024 * 1024;
+
+/** New inbound connections accepted per second from one host (libp2p's default is 5). */
+export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND = 100;

@@ -15,6 +15,7 @@ import type { Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import {
+  DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
   YAMUX_INITIAL_STREAM_WINDOW_BYTES,
   YAMUX_MAX_READ_BUFFER_BYTES,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
@@ -48,6 +49,12 @@ export interface TesseraNodeInit {
   noiseCrypto?: ICryptoInterface | null;
   /** Most open connections. */
   maxConnections?: number;
+  /**
+   * Most new inbound connections per second from one host (default
+   * {@link DEFAULT_INBOUND_CONNECTIONS_PER_SECOND}; libp2p's own default of 5 resets the sixth
+   * CLI command in a second, or clients behind one NAT address).
+   */
+  inboundConnectionsPerSecond?: number;
   /** Where libp2p and Tessera log (libp2p's `debug` logger by default). */
   logger?: ComponentLogger;
   /** Start listening at once (default true). */
@@ -90,8 +97,11 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
         },
       }),
     ],
-    connectionManager:
-      init.maxConnections === undefined ? undefined : { maxConnections: init.maxConnections },
+    connectionManager: {
+      ...(init.maxConnections === undefined ? {} : { maxConnections: init.maxConnections }),
+      inboundConnectionThreshold:
+        init.inboundConnectionsPerSecond ?? DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
+    },
     services: {
       identify: identify(),
       ping: ping(),
