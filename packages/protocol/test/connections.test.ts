@@ -3,7 +3,7 @@ import { createTesseraNode, generateNodeKey, type TesseraNode } from '../src/ind
 
 const nodes: TesseraNode[] = [];
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
+  for (const n of nodes) await n.stop();
 });
 
 it('accepts a burst of new connections from one host (libp2p limits it to 5 a second by default)', async () => {
