@@ -14,6 +14,16 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => controller.abort(new Error(`Interrupted by ${sig}`)));
 }
 
+// A command whose promise can never settle (nothing left to run) would otherwise end silently
+// with Node's exit code 13: say so on one line instead.
+let settled = false;
+process.once('beforeExit', () => {
+  if (!settled) {
+    process.stderr.write('tessera: the command stopped before finishing (CLI_INTERNAL)\n');
+    process.exit(1);
+  }
+});
+
 const code = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
@@ -21,5 +31,6 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
+settled = true;
 // Flush stdout before exiting: a pipe may still hold the last write.
 process.stdout.write('', () => process.exit(code));

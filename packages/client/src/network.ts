@@ -137,6 +137,22 @@ class NetworkServer implements StorageServerHandle {
   }
 }
 
+/** How long closing a grid client may take before it is abandoned. */
+export const CLOSE_DEADLINE_MS = 2_000;
+
+/** Runs `fn`, but resolves after `ms` at the latest (the timer keeps the process alive till then). */
+async function settleWithin(ms: number, fn: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([fn().catch(() => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Options of {@link openGridClient}. */
 export interface GridClientInit {
   readonly privateKey: PrivateKey;
@@ -218,9 +234,13 @@ export async function openGridClient(init: GridClientInit): Promise<GridClient> 
     },
     encoding: () => resolveEncoding(init.encoding, directory.recommendedEncoding()),
     async close() {
-      await Promise.all([...handles.values()].map(({ handle }) => handle.disconnect()));
-      await directory.stop();
-      await node.stop();
+      // libp2p can wait forever for a connection reset while it closes (a write queue that
+      // never drains): bound the shutdown, so a command that has done its work always ends.
+      await settleWithin(CLOSE_DEADLINE_MS, async () => {
+        await Promise.all([...handles.values()].map(({ handle }) => handle.disconnect()));
+        await directory.stop();
+        await node.stop();
+      });
     },
   };
 }

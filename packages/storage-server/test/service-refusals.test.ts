@@ -62,6 +62,13 @@ describe('wire error codes', () => {
       message: 'm',
     });
   });
+
+  it('reports a full disk as no space, not as an internal error', () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    expect(storageErrorToWire(full)).toMatchObject({ code: 'STORAGE_NO_SPACE' });
+  });
 });
 
 describe('refusals carry their codes to the client', () => {

@@ -46,6 +46,11 @@ export const STORAGE_WIRE_CODES: Readonly<
  * and anything else as `PROTOCOL_INTERNAL_ERROR`).
  */
 export function storageErrorToWire(err: unknown): unknown {
+  // A full disk is the client's concern too (it should try another server), not an internal error.
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return new WireError('STORAGE_NO_SPACE', "Cannot store: the server's disk is full");
+  }
   if (!(err instanceof StorageError)) return err;
   const code = STORAGE_WIRE_CODES[err.code];
   if (code === 'PROTOCOL_INTERNAL_ERROR') {

@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+// Grid benchmark: `npm run bench:grid [-- --json] [-- --filter NAME] [-- --quick] [-- --keep]`
+// (--runs N: runs of the 100 MiB cases, default 3; --nodes N: storage nodes, default 10).
+// Starts a local grid from the built CLI in a temp dir (an introducer, 10 storage nodes, a 3-of-10
+// client; all on 127.0.0.1, port 0), then measures what a user sees, as Tahoe-LAFS was measured:
+//   grid.put.100MiB       MB/s (10^6 bytes / s) of `tessera put` of 100 MiB, wall time of the
+//                         whole command, median of --runs (3) runs with fresh random content
+//   grid.get.100MiB       the same for `tessera get` of the last cap (the output is checked)
+//   grid.put.4KiB         ms, median wall time of 7 `tessera put`s of fresh 4 KiB files
+//   grid.client.rss.1GiB  MiB, peak RSS of `tessera put` of a 1 GiB file (skipped with --quick)
+//   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers
+//   grid.idle.cpu         cores used by the introducer and the storage nodes over 10 s idle
+// Output as scripts/bench.mjs: a table on stdout, or one JSON object a line with --json
+// (STYLE §6). Progress goes to stderr. Logs of every process go to TMP/logs; on failure they are
+// kept (the path is printed) and the rest of the temp dir is removed.
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+} from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hashFile, writeRandomFile } from './bench-grid/files.mjs';
+import {
+  NodeProcess,
+  TESSERA_BUNDLE,
+  clockTicks,
+  cpuTicks,
+  hasGnuTime,
+  runTessera,
+  vmMiB,
+} from './bench-grid/processes.mjs';
+import { mbps, median } from './lib/timing.mjs';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    nodes: { type: 'string' },
+  },
+});
+
+const STORAGE_NODES = values.nodes === undefined ? 10 : Number(values.nodes);
+const BIG_RUNS = values.runs === undefined ? 3 : Number(values.runs);
+const SMALL_RUNS = 7;
+const IDLE_SETTLE_S = 3;
+const IDLE_INTERVAL_S = 10;
+const MiB = 1024 * 1024;
+const BIG = 100 * MiB;
+const HUGE = 1024 * MiB;
+const SMALL = 4096;
+
+const CASES = [
+  'grid.put.100MiB',
+  'grid.get.100MiB',
+  'grid.put.4KiB',
+  'grid.client.rss.1GiB',
+  'grid.storage.rss',
+  'grid.idle.cpu',
+];
+const selected = new Set(
+  CASES.filter((n) => values.filter === undefined || n.includes(values.filter)),
+);
+if (values.quick && selected.delete('grid.client.rss.1GiB'))
+  status('--quick: skipping grid.client.rss.1GiB');
+if (selected.size === 0) {
+  status(`no case matches --filter "${values.filter}"`);
+  process.exit(0);
+}
+
+function status(msg) {
+  process.stderr.write(`bench-grid: ${msg}\n`);
+}
+
+const rows = [];
+function report(name, value, unit, extra = {}) {
+  const row = { name, value: Number(value.toFixed(3)), unit, ...extra };
+  rows.push(row);
+  if (values.json) process.stdout.write(JSON.stringify(row) + '\n');
+  else process.stderr.write(`  ${name}: ${row.value} ${unit}\n`);
+}
+
+const round = (x, digits = 3) => Number(x.toFixed(digits));
+
+if (!existsSync(TESSERA_BUNDLE)) {
+  status('the CLI is not built: running "npm run build"');
+  const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+  // stdout of the build goes to stderr: with --json, stdout carries only results.
+  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: ['ignore', 2, 2] });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'tessera-bench-grid-'));
+const logDir = join(root, 'logs');
+const dataDir = join(root, 'files');
+mkdirSync(logDir);
+mkdirSync(dataDir);
+const clientDir = join(root, 'client');
+const clientLog = createWriteStream(join(logDir, 'client-commands.log'), { flags: 'a' });
+/** @type {NodeProcess | undefined} */
+let introducer;
+/** @type {NodeProcess[]} */
+const storage = [];
+let failed = false;
+
+const cli = (args, options = {}) => runTessera(args, { log: clientLog, ...options });
+const client = (args, options) => cli(['-d', clientDir, ...args], options);
+
+async function setUpGrid() {
+  const t0 = Date.now();
+  const introDir = join(root, 'introducer');
+  await cli(['create-introducer', introDir]);
+  introducer = new NodeProcess('introducer', introDir, join(logDir, 'introducer.log'));
+  await introducer.start();
+  const addr = readFileSync(join(introDir, 'introducer.addr'), 'utf8').split('\n')[0].trim();
+  const names = Array.from({ length: STORAGE_NODES }, (_, i) => `storage${i}`);
+  await Promise.all(
+    names.map((n) => cli(['create-node', join(root, n), '--introducer', addr, '--nickname', n])),
+  );
+  for (const n of names) storage.push(new NodeProcess(n, join(root, n), join(logDir, `${n}.log`)));
+  await Promise.all(storage.map((node) => node.start()));
+  await cli([
+    'create-client',
+    clientDir,
+    '--introducer',
+    addr,
+    '--shares-needed',
+    '3',
+    '--shares-happy',
+    '7',
+    '--shares-total',
+    '10',
+  ]);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { stdout } = await client(['servers', '--json', '--wait', '5']);
+    const count = stdout.split('\n').filter((l) => l.trim() !== '').length;
+    if (count >= STORAGE_NODES) break;
+    if (Date.now() > deadline)
+      throw new Error(`the client knows ${count} of ${STORAGE_NODES} servers after 60 s`);
+  }
+  status(`grid up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${root})`);
+}
+
+function assertGridRunning() {
+  for (const node of [introducer, ...storage]) {
+    if (node !== undefined && !node.running)
+      throw new Error(`${node.name} is no longer running (log: ${node.logPath})`);
+  }
+}
+
+/** Uploads a fresh random file of `bytes`; resolves with its cap, hash and the command's time. */
+async function putRandom(bytes, name, options = {}) {
+  const path = join(dataDir, name);
+  const sha256 = await writeRandomFile(path, bytes);
+  try {
+    const r = await client(['put', path], options);
+    return { ...r, cap: r.stdout.trim(), sha256 };
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+let last; // { cap, sha256 } of the last 100 MiB upload
+
+async function benchPut100() {
+  const times = [];
+  for (let i = 0; i < BIG_RUNS; i++) {
+    const r = await putRandom(BIG, `put-${i}.bin`, { timeoutMs: 600_000 });
+    times.push(r.seconds);
+    last = { cap: r.cap, sha256: r.sha256 };
+    status(`put 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s`);
+  }
+  const s = median(times);
+  report('grid.put.100MiB', mbps(BIG, s), 'MB/s', {
+    seconds: round(s),
+    runs: times.map((t) => round(t)),
+  });
+}
+
+async function benchGet100() {
+  if (last === undefined) {
+    const r = await putRandom(BIG, 'put-for-get.bin', { timeoutMs: 600_000 });
+    last = { cap: r.cap, sha256: r.sha256 };
+  }
+  const times = [];
+  const out = join(dataDir, 'get.bin');
+  for (let i = 0; i < BIG_RUNS; i++) {
+    rmSync(out, { force: true });
+    const r = await client(['get', last.cap, out], { timeoutMs: 600_000 });
+    times.push(r.seconds);
+    status(`get 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s`);
+    if ((await hashFile(out)) !== last.sha256)
+      throw new Error(`tessera get ${last.cap}: the output differs from the uploaded file`);
+  }
+  rmSync(out, { force: true });
+  const s = median(times);
+  report('grid.get.100MiB', mbps(BIG, s), 'MB/s', {
+    seconds: round(s),
+    runs: times.map((t) => round(t)),
+  });
+}
+
+async function benchPut4K() {
+  const times = [];
+  for (let i = 0; i < SMALL_RUNS; i++) {
+    const r = await putRandom(SMALL, `small-${i}.bin`);
+    times.push(r.seconds * 1000);
+  }
+  report('grid.put.4KiB', median(times), 'ms', {
+    runs: times.map((t) => round(t, 1)),
+  });
+}
+
+async function benchClientRss() {
+  const method = hasGnuTime() ? 'time' : 'poll';
+  status('writing a 1 GiB random file');
+  const r = await putRandom(HUGE, 'huge.bin', {
+    timeoutMs: 1_800_000,
+    peakRss: method,
+    rssFile: join(root, 'put-huge.rss'),
+  });
+  status(`put 1 GiB: ${r.seconds.toFixed(2)} s`);
+  report('grid.client.rss.1GiB', r.peakRssMiB, 'MiB', {
+    method: method === 'time' ? '/usr/bin/time %M' : '/proc VmHWM poll',
+    seconds: round(r.seconds),
+    mbps: round(mbps(HUGE, r.seconds)),
+  });
+}
+
+function benchStorageRss() {
+  const rss = storage.map((n) => vmMiB(n.pid, 'VmRSS'));
+  const hwm = storage.map((n) => vmMiB(n.pid, 'VmHWM'));
+  report('grid.storage.rss', Math.max(...rss), 'MiB', {
+    mean: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1),
+    min: round(Math.min(...rss), 1),
+    peakMax: round(Math.max(...hwm), 1),
+    introducer: round(vmMiB(introducer.pid, 'VmRSS'), 1),
+  });
+}
+
+async function benchIdleCpu() {
+  const nodes = [introducer, ...storage];
+  await sleep(IDLE_SETTLE_S * 1000);
+  const hz = clockTicks();
+  const before = nodes.map((n) => cpuTicks(n.pid));
+  const t0 = process.hrtime.bigint();
+  await sleep(IDLE_INTERVAL_S * 1000);
+  const after = nodes.map((n) => cpuTicks(n.pid));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cores = after.map((a, i) => (a - before[i]) / hz / seconds);
+  const storageCores = cores.slice(1);
+  report(
+    'grid.idle.cpu',
+    cores.reduce((a, b) => a + b, 0),
+    'cores',
+    {
+      intervalS: round(seconds, 2),
+      introducer: round(cores[0], 4),
+      storageMax: round(Math.max(...storageCores), 4),
+    },
+  );
+}
+
+let tornDown;
+function tearDown() {
+  tornDown ??= (async () => {
+    const ended = await Promise.all([introducer, ...storage].filter(Boolean).map((n) => n.stop()));
+    for (const e of ended) {
+      if (e.killed) status(`${e.name} did not stop within 5 s of SIGTERM: killed`);
+      else if (e.code !== 0 && e.code !== null) status(`${e.name} exited ${e.code} on SIGTERM`);
+    }
+    await new Promise((r) => clientLog.end(r));
+    if (failed) {
+      // Keep the logs (ours and each node's own logs/), drop the shares and test files.
+      const kept = `${root}-logs`;
+      renameSync(logDir, kept);
+      for (const n of ['introducer', 'client', ...storage.map((s) => s.name)]) {
+        const own = join(root, n, 'logs');
+        if (existsSync(own)) cpSync(own, join(kept, n), { recursive: true });
+      }
+      status(`logs kept in ${kept}`);
+    }
+    if (values.keep) status(`kept ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  })();
+  return tornDown;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    status(`${signal}: tearing the grid down`);
+    failed = true;
+    void tearDown().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await setUpGrid();
+  const steps = [
+    ['grid.put.100MiB', benchPut100],
+    ['grid.get.100MiB', benchGet100],
+    ['grid.put.4KiB', benchPut4K],
+    ['grid.client.rss.1GiB', benchClientRss],
+    ['grid.storage.rss', benchStorageRss],
+    ['grid.idle.cpu', benchIdleCpu],
+  ];
+  for (const [name, run] of steps) {
+    if (!selected.has(name)) continue;
+    assertGridRunning();
+    await run();
+  }
+  assertGridRunning();
+} catch (err) {
+  failed = true;
+  status(`failed: ${err instanceof Error ? err.message : String(err)}`);
+} finally {
+  await tearDown();
+}
+
+if (!values.json && rows.length > 0) {
+  const w = Math.max(...rows.map((r) => r.name.length), 4);
+  console.log(`${'name'.padEnd(w)}  ${'value'.padStart(10)}  unit`);
+  for (const r of rows)
+    console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(10)}  ${r.unit}`);
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,218 @@
+// Process helpers for scripts/bench-grid.mjs: run `tessera` commands and `tessera run` nodes as
+// real processes (the approach of test-grid/src/process.ts), and read their CPU time and memory
+// from /proc.
+import { spawn, execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setInterval, clearInterval } from 'node:timers';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The built executable. */
+export const TESSERA_BIN = join(repoRoot, 'packages', 'cli', 'bin', 'tessera.mjs');
+/** What the executable loads; missing until `npm run build`. */
+export const TESSERA_BUNDLE = join(repoRoot, 'packages', 'cli', 'dist', 'bundle', 'tessera.mjs');
+
+const GNU_TIME = '/usr/bin/time';
+
+/** True when GNU time is there to report a command's peak RSS (`-f %M`, KiB). */
+export function hasGnuTime() {
+  if (!existsSync(GNU_TIME)) return false;
+  try {
+    execFileSync(GNU_TIME, ['-f', '%M', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Clock ticks a second, the unit of utime and stime in /proc/PID/stat. */
+export function clockTicks() {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** utime + stime of a process (all its threads), in clock ticks. */
+export function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of proc(5)
+}
+
+/** A `VmXXX` line of /proc/PID/status in MiB (the kernel reports kB = KiB). */
+export function vmMiB(pid, key) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+  if (m === null) throw new Error(`/proc/${pid}/status has no ${key}`);
+  return Number(m[1]) / 1024;
+}
+
+function tail(text, lines = 15) {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs `tessera ARGS` to completion. Resolves with `{ stdout, stderr, seconds, peakRssMiB? }`;
+ * `seconds` is the wall time from spawn to exit. With `peakRss: 'time'` the command runs under
+ * GNU time (`-f %M`); with `peakRss: 'poll'` VmHWM is polled every 50 ms.
+ * @throws {Error} on a non-zero exit or when `timeoutMs` passes (the process is killed)
+ */
+export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } = {}) {
+  let cmd = process.execPath;
+  let argv = [TESSERA_BIN, ...args];
+  if (peakRss === 'time') {
+    argv = ['-f', '%M', '-o', rssFile, cmd, ...argv];
+    cmd = GNU_TIME;
+  }
+  const label = `tessera ${args.join(' ')}`;
+  log?.write(`\n$ ${label}\n`);
+  const t0 = process.hrtime.bigint();
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = [];
+  const err = [];
+  child.stdout.on('data', (c) => out.push(c));
+  child.stderr.on('data', (c) => {
+    err.push(c);
+    log?.write(c);
+  });
+  let hwm = 0;
+  const poller =
+    peakRss === 'poll'
+      ? setInterval(() => {
+          try {
+            hwm = Math.max(hwm, vmMiB(child.pid, 'VmHWM'));
+          } catch {
+            // Exited between polls.
+          }
+        }, 50)
+      : undefined;
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${label}: no exit within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      if (poller !== undefined) clearInterval(poller);
+    };
+    child.on('error', (e) => {
+      done();
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      done();
+      const stdout = Buffer.concat(out).toString();
+      const stderr = Buffer.concat(err).toString();
+      log?.write(
+        `[exit ${code ?? signal} after ${seconds.toFixed(3)} s] ${stdout.slice(0, 200)}\n`,
+      );
+      if (code !== 0) {
+        // Node's own exit code 13: the event loop emptied while a top-level await was pending.
+        const why = code === 13 ? ' (unsettled top-level await)' : '';
+        const printed = stdout.trim() === '' ? '' : `; stdout: ${stdout.trim().slice(0, 200)}`;
+        reject(new Error(`${label}: exit ${code ?? signal}${why}${printed}\n${tail(stderr)}`));
+        return;
+      }
+      const result = { stdout, stderr, seconds };
+      if (peakRss === 'time')
+        result.peakRssMiB = Number(readFileSync(rssFile, 'utf8').trim()) / 1024;
+      if (peakRss === 'poll') result.peakRssMiB = hwm;
+      resolvePromise(result);
+    });
+  });
+}
+
+/** A long-running `tessera run DIR`, its stdout and stderr logged to `logPath`. */
+export class NodeProcess {
+  constructor(name, dir, logPath) {
+    this.name = name;
+    this.dir = dir;
+    this.logPath = logPath;
+    this.child = undefined;
+    this.ready = undefined;
+    this.closed = Promise.resolve();
+  }
+
+  get pid() {
+    return this.child?.pid;
+  }
+
+  get running() {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  /**
+   * Starts the node; resolves with its ready line.
+   * @throws {Error} when it exits or `timeoutMs` passes before the ready line
+   */
+  start(timeoutMs = 30_000) {
+    const log = createWriteStream(this.logPath, { flags: 'a' });
+    const child = spawn(process.execPath, [TESSERA_BIN, 'run', this.dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stderr.pipe(log, { end: false });
+    // 'close' comes after stderr has ended, so the log is complete when this resolves.
+    this.closed = new Promise((r) =>
+      child.once('close', (code, signal) => log.end(`[exit ${code ?? signal}]\n`, r)),
+    );
+    const lines = createInterface({ input: child.stdout });
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: no ready line within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${this.name}: exited (${code ?? signal}) before its ready line`));
+      });
+      lines.on('line', (line) => {
+        log.write(`[stdout] ${line}\n`);
+        try {
+          const parsed = JSON.parse(line);
+          if (parsed?.event === 'ready') {
+            clearTimeout(timer);
+            this.ready = parsed;
+            resolvePromise(parsed);
+          }
+        } catch {
+          // Not JSON: logged only.
+        }
+      });
+    });
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  async stop(graceMs = 5_000) {
+    const child = this.child;
+    if (child === undefined) return { name: this.name, code: null, signal: null, killed: false };
+    if (!this.running) {
+      await this.closed;
+      return { name: this.name, code: child.exitCode, signal: child.signalCode, killed: false };
+    }
+    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    child.kill('SIGTERM');
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, graceMs);
+    const { code, signal } = await exited;
+    clearTimeout(timer);
+    await this.closed;
+    return { name: this.name, code, signal, killed };
+  }
+}
