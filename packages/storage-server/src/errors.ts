@@ -3,29 +3,15 @@
  * bad file found on disk) is refused with one of these; `code` is from the closed list
  * {@link STORAGE_ERROR_CODES}, which the protocol layer may send on the wire (STYLE §4).
  */
+import { STORAGE_WIRE_ERROR_CODES } from '@tessera/protocol';
 
-/** The closed list of codes this package throws. */
+/**
+ * The closed list of codes this package throws: every code the storage protocol may carry
+ * (`STORAGE_WIRE_ERROR_CODES`, defined once in `@tessera/protocol`), plus three that stay inside
+ * the server (the service maps them to protocol codes).
+ */
 export const STORAGE_ERROR_CODES = [
-  'STORAGE_INVALID_STORAGE_INDEX',
-  'STORAGE_INVALID_SHARE_NUMBER',
-  'STORAGE_INVALID_RANGE',
-  'STORAGE_INVALID_SECRET',
-  'STORAGE_INVALID_ARGUMENT',
-  'STORAGE_SHARE_TOO_LARGE',
-  'STORAGE_READ_TOO_LARGE',
-  'STORAGE_WRITE_PAST_END',
-  'STORAGE_CONFLICTING_WRITE',
-  'STORAGE_INCOMPLETE_SHARE',
-  'STORAGE_NO_SUCH_UPLOAD',
-  'STORAGE_BAD_UPLOAD_SECRET',
-  'STORAGE_NO_SUCH_SHARE',
-  'STORAGE_WRONG_SHARE_TYPE',
-  'STORAGE_NO_SUCH_LEASE',
-  'STORAGE_BAD_WRITE_ENABLER',
-  'STORAGE_READ_ONLY',
-  'STORAGE_QUOTA_EXCEEDED',
-  'STORAGE_NO_SPACE',
-  'STORAGE_CORRUPT_CONTAINER',
+  ...STORAGE_WIRE_ERROR_CODES,
   'STORAGE_CORRUPT_INDEX',
   'STORAGE_NOT_STARTED',
   'STORAGE_ABORTED',
