@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -40,5 +40,18 @@ export async function writeFileAtomic(
     // some platforms cannot fsync a directory; the file itself is durable
   } finally {
     await dirHandle.close();
+  }
+}
+
+/**
+ * Opens `path` for reading, or returns undefined when it does not exist.
+ * @throws the file system's other errors (e.g. `EACCES`)
+ */
+export async function openIfExists(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, 'r');
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
+    throw err;
   }
 }

@@ -4,9 +4,8 @@
  * sent, so a restarted node never signs the same seqnum twice.
  * @packageDocumentation
  */
-import { open } from 'node:fs/promises';
 import { MAX_SEQNUM_FILE_BYTES } from './constants.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { openIfExists, writeFileAtomic } from './atomic-file.ts';
 import { InvalidSeqnumFileError } from './errors.ts';
 
 const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
@@ -23,10 +22,6 @@ export function parseSeqnum(text: string, path = '(memory)'): number {
   return n;
 }
 
-function errnoCode(err: unknown): unknown {
-  return err instanceof Error && 'code' in err ? err.code : undefined;
-}
-
 /**
  * Reads the seqnum file; undefined when there is none.
  * @throws {InvalidSeqnumFileError} `INTRODUCER_BAD_SEQNUM_FILE` for a file without one number
@@ -37,13 +32,8 @@ export async function readSeqnum(
   options: { signal?: AbortSignal } = {},
 ): Promise<number | undefined> {
   options.signal?.throwIfAborted();
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
+  const handle = await openIfExists(path);
+  if (handle === undefined) return undefined;
   try {
     const buf = new Uint8Array(MAX_SEQNUM_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);

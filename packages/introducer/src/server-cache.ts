@@ -20,10 +20,9 @@
  * loads the file, so an edited entry is dropped, never trusted.
  * @packageDocumentation
  */
-import { open } from 'node:fs/promises';
 import { validateRecommendedEncoding, validateSignedAnnouncement } from '@tessera/protocol';
 import type { RecommendedEncoding, SignedAnnouncement } from '@tessera/protocol';
-import { writeFileAtomic } from './atomic-file.ts';
+import { openIfExists, writeFileAtomic } from './atomic-file.ts';
 import { MAX_SERVER_CACHE_BYTES, SERVER_CACHE_VERSION } from './constants.ts';
 import { InvalidServerCacheError } from './errors.ts';
 
@@ -119,10 +118,6 @@ export function parseServerCache(text: string, path = '(memory)'): ParsedServerC
   return { announcements, encodings, dropped };
 }
 
-function errnoCode(err: unknown): unknown {
-  return err instanceof Error && 'code' in err ? err.code : undefined;
-}
-
 /**
  * Reads a cache file; undefined when there is none.
  * @throws {InvalidServerCacheError} `INTRODUCER_BAD_CACHE` for a file that is not a cache
@@ -133,13 +128,8 @@ export async function readServerCache(
   options: { signal?: AbortSignal } = {},
 ): Promise<ParsedServerCache | undefined> {
   options.signal?.throwIfAborted();
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
+  const handle = await openIfExists(path);
+  if (handle === undefined) return undefined;
   try {
     const { size } = await handle.stat();
     if (size > MAX_SERVER_CACHE_BYTES) {
