@@ -2,10 +2,13 @@
  * The node directory's config file, `tessera.json` (CLI.md "Nodes"): one JSON object written
  * atomically (temp file, fsync, rename), validated field by field when read.
  */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@tessera/introducer';
 import { CliError } from './errors.ts';
-import { CONFIG_FILE } from './node-dir.ts';
+
+/** The config file's name inside a node directory. */
+export const CONFIG_FILE = 'tessera.json';
 
 export type NodeRole = 'introducer' | 'storage' | 'client';
 
@@ -154,32 +157,8 @@ export async function readNodeConfig(dir: string): Promise<NodeConfig> {
   return config;
 }
 
-/** Writes `DIR/tessera.json` atomically: a crash leaves the old file or the new one. */
+/** Writes `DIR/tessera.json` atomically (temp file, fsync, rename): a crash leaves the old or the new. */
 export async function writeNodeConfig(dir: string, config: NodeConfig): Promise<void> {
   const path = join(dir, CONFIG_FILE);
   await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`);
-}
-
-/** Writes a file by temp file, fsync and rename, then fsyncs the directory. */
-export async function writeFileAtomic(
-  path: string,
-  data: string | Uint8Array,
-  mode = 0o644,
-): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dh = await open(dirname(path), 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
 }

@@ -4,9 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { base32Decode } from '@tessera/caps';
 import { CliError } from './errors.ts';
-
-/** The config file's name inside a node directory. */
-export const CONFIG_FILE = 'tessera.json';
+import { readNodeConfig, type NodeConfig } from './node-config.ts';
 
 /** Resolves the node directory from `-d`, `$TESSERA_NODE_DIR`, or `~/.tessera`. */
 export function resolveNodeDir(
@@ -43,45 +41,17 @@ export async function readConvergenceSecret(dir: string): Promise<Uint8Array | u
 }
 
 /** The parts of a node's config the client commands use. */
-export interface ClientConfig {
-  sharesNeeded?: number;
-  sharesHappy?: number;
-  sharesTotal?: number;
-  maxSegmentSize?: number;
-}
+export type ClientConfig = NonNullable<NodeConfig['client']>;
 
 /**
- * Reads the client settings from the node's config file; an absent file gives `{}`.
+ * Reads the client settings from the node's config file; a directory without one gives `{}`.
  * @throws {CliError} CLI_BAD_CONFIG when the file is not valid
  */
 export async function readClientConfig(dir: string): Promise<ClientConfig> {
-  const path = join(dir, CONFIG_FILE);
-  let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(path, 'utf8'));
+    return (await readNodeConfig(dir)).client ?? {};
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new CliError('CLI_BAD_CONFIG', `Cannot read "${path}": ${(err as Error).message}`, {
-      cause: err,
-    });
+    if (err instanceof CliError && err.code === 'CLI_NOT_A_NODE') return {};
+    throw err;
   }
-  const client =
-    typeof raw === 'object' && raw !== null && 'client' in raw ? raw.client : undefined;
-  if (client === undefined) return {};
-  if (typeof client !== 'object' || client === null) {
-    throw new CliError('CLI_BAD_CONFIG', `Cannot read "${path}": "client" is not an object`);
-  }
-  const out: ClientConfig = {};
-  for (const key of ['sharesNeeded', 'sharesHappy', 'sharesTotal', 'maxSegmentSize'] as const) {
-    const v: unknown = (client as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
-      throw new CliError(
-        'CLI_BAD_CONFIG',
-        `Cannot read "${path}": client.${key} is not a positive integer`,
-      );
-    }
-    out[key] = v;
-  }
-  return out;
 }

@@ -2,12 +2,8 @@
 import { join } from 'node:path';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { NodeLogger } from './file-logger.ts';
-import {
-  readNodeConfig,
-  writeFileAtomic,
-  writeNodeConfig,
-  type NodeConfig,
-} from './node-config.ts';
+import { writeFileAtomic } from '@tessera/introducer';
+import { readNodeConfig, writeNodeConfig, type NodeConfig } from './node-config.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 import { startRole, type RunningNode } from './roles.ts';
 

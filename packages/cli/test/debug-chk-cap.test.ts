@@ -62,7 +62,15 @@ describe('tessera debug chk-cap', () => {
     writeFileSync(join(node, 'private', 'convergence'), `${aaaa}\n`);
     writeFileSync(
       join(node, 'tessera.json'),
-      JSON.stringify({ client: { maxSegmentSize: 131072 } }),
+      JSON.stringify({
+        version: 1,
+        role: 'client',
+        nickname: '',
+        listen: [],
+        announce: [],
+        introducers: [],
+        client: { maxSegmentSize: 131072 },
+      }),
     );
     const f = file('c4096b', 'c'.repeat(4096));
     expect((await run(['debug', 'chk-cap', f, '-d', node])).stdout).toBe(`${EXAMPLE_CAP}\n`);

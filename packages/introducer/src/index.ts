@@ -30,6 +30,7 @@ export * from './announcement-table.ts';
 export * from './dialable-addrs.ts';
 export * from './introducer-address.ts';
 export * from './encoding.ts';
+export { writeFileAtomic } from './atomic-file.ts';
 export * from './seqnum-file.ts';
 export * from './server-cache.ts';
 export * from './introducer-service.ts';

@@ -9,12 +9,8 @@ import { base32Encode } from '@tessera/caps';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { Command, CommandContext } from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
-import {
-  writeFileAtomic,
-  writeNodeConfig,
-  type NodeConfig,
-  type NodeRole,
-} from '../node-config.ts';
+import { writeFileAtomic } from '@tessera/introducer';
+import { writeNodeConfig, type NodeConfig, type NodeRole } from '../node-config.ts';
 import { parseCount, parseSize } from '../size.ts';
 
 /** Where a node keeps its libp2p key. */
@@ -49,13 +45,11 @@ export async function createNodeDir(dir: string, config: NodeConfig): Promise<vo
     await writeFileAtomic(
       join(dir, 'private', 'convergence'),
       `${base32Encode(randomBytes(32))}\n`,
-      0o600,
+      { mode: 0o600 },
     );
-    await writeFileAtomic(
-      join(dir, 'private', 'secret'),
-      `${base32Encode(randomBytes(32))}\n`,
-      0o600,
-    );
+    await writeFileAtomic(join(dir, 'private', 'secret'), `${base32Encode(randomBytes(32))}\n`, {
+      mode: 0o600,
+    });
   }
   await writeNodeConfig(dir, config);
 }
