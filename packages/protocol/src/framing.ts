@@ -10,6 +10,7 @@
  */
 import type { MessageStream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { Packr } from 'msgpackr';
+import { Uint8ArrayList } from 'uint8arraylist';
 import { DEFAULT_READ_HIGH_WATER_BYTES } from './constants.ts';
 import {
   AbortedError,
@@ -57,6 +58,110 @@ export function encodeValue(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
+/** Byte strings at least this long are framed by reference by {@link encodeValueParts}. */
+export const BY_REFERENCE_BYTES = 0x10000;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && value.constructor === Object;
+}
+
+function isByteString(value: unknown): value is Uint8Array {
+  return (
+    value instanceof Uint8Array &&
+    (value.constructor === Uint8Array || value.constructor === Buffer)
+  );
+}
+
+/** True when `value` holds, in plain objects and arrays, a byte string worth not copying. */
+function holdsLargeBytes(value: unknown): boolean {
+  if (isByteString(value)) return value.length >= BY_REFERENCE_BYTES;
+  if (Array.isArray(value)) return value.some(holdsLargeBytes);
+  if (isPlainObject(value)) {
+    for (const key in value) if (holdsLargeBytes(value[key])) return true;
+  }
+  return false;
+}
+
+/** First bytes of the 16- and 32-bit length forms of each kind of MessagePack header. */
+const LONG_HEADER = { map: [0xde, 0xdf], array: [0xdc, 0xdd], bin: [0xc5, 0xc6] } as const;
+
+/** MessagePack header of a map, array or bin of `length`, in its shortest form. */
+function lengthHeader(kind: 'map' | 'array' | 'bin', length: number): Uint8Array {
+  if (kind === 'map' && length < 0x10) return Uint8Array.of(0x80 | length);
+  if (kind === 'array' && length < 0x10) return Uint8Array.of(0x90 | length);
+  if (kind === 'bin' && length < 0x100) return Uint8Array.of(0xc4, length);
+  const [short, long] = LONG_HEADER[kind];
+  const out = new Uint8Array(length < 0x10000 ? 3 : 5);
+  const view = new DataView(out.buffer);
+  if (length < 0x10000) {
+    out[0] = short;
+    view.setUint16(1, length);
+  } else {
+    out[0] = long;
+    view.setUint32(1, length);
+  }
+  return out;
+}
+
+/** Appends the encoding of `value` to `parts`, referencing its large byte strings. */
+function encodeSpine(value: unknown, parts: Uint8Array[]): void {
+  if (!holdsLargeBytes(value)) {
+    parts.push(packr.pack(value));
+  } else if (isByteString(value)) {
+    parts.push(lengthHeader('bin', value.length), value);
+  } else if (Array.isArray(value)) {
+    parts.push(lengthHeader('array', value.length));
+    for (const item of value) encodeSpine(item, parts);
+  } else {
+    const record = value as Record<string, unknown>;
+    // as the codec does: own properties in order, those whose value is undefined left out
+    const keys = Object.keys(record).filter((key) => record[key] !== undefined);
+    parts.push(lengthHeader('map', keys.length));
+    for (const key of keys) {
+      parts.push(packr.pack(key));
+      encodeSpine(record[key], parts);
+    }
+  }
+}
+
+/**
+ * The bytes of {@link encodeValue} as a list of parts whose concatenation they are: byte strings
+ * of at least {@link BY_REFERENCE_BYTES} inside plain objects and arrays are parts of their own,
+ * not copied; the small parts between them are joined. Those byte strings are sent as they are
+ * when the stream gets to them: do not modify them while the message may still be queued.
+ */
+export function encodeValueParts(value: unknown): Uint8Array[] {
+  if (!holdsLargeBytes(value)) return [packr.pack(value)];
+  const pieces: Uint8Array[] = [];
+  encodeSpine(value, pieces);
+  const parts: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  const flush = (): void => {
+    if (run.length > 0) parts.push(run.length === 1 ? run[0] : concat(run));
+    run = [];
+  };
+  for (const piece of pieces) {
+    if (piece.length >= BY_REFERENCE_BYTES) {
+      flush();
+      parts.push(piece);
+    } else run.push(piece);
+  }
+  flush();
+  return parts;
+}
+
+function concat(list: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const b of list) total += b.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const b of list) {
+    out.set(b, offset);
+    offset += b.length;
+  }
+  return out;
+}
+
 /**
  * Decodes exactly one MessagePack value filling `bytes`.
  * @throws {InvalidMessageError} `PROTOCOL_INVALID_MESSAGE` on malformed or trailing bytes
@@ -90,6 +195,25 @@ export function frameBytes(values: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
+ * Length-prefixed frames of already-encoded values as a list of parts (each prefix, then the
+ * value's bytes as they are): the same bytes as {@link frameBytes} without copying the values.
+ * A value may be given as a list of parts (see {@link encodeValueParts}).
+ */
+export function frameList(values: readonly (Uint8Array | readonly Uint8Array[])[]): Uint8ArrayList {
+  const out = new Uint8ArrayList();
+  for (const v of values) {
+    const parts = v instanceof Uint8Array ? [v] : v;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const prefix = new Uint8Array(varintLength(length));
+    writeVarint(length, prefix, 0);
+    out.append(prefix);
+    for (const part of parts) if (part.length > 0) out.append(part);
+  }
+  return out;
+}
+
+/**
  * Encodes `value` as one frame, refusing it locally when it exceeds `maxBytes`.
  * @throws {FrameTooLargeError} `PROTOCOL_FRAME_TOO_LARGE`
  * @example
@@ -110,12 +234,14 @@ export function encodeFrame(value: unknown, maxBytes: number): Uint8Array {
  */
 export async function writeBytes(
   stream: MessageStream,
-  bytes: Uint8Array,
+  bytes: Uint8Array | Uint8ArrayList,
   options: { signal?: AbortSignal } = {},
 ): Promise<void> {
   let more: boolean;
   try {
-    more = stream.send(bytes);
+    // A uint8arraylist 2 list (this package's, shared with Noise) is what libp2p's uint8arraylist 3
+    // `send` expects at runtime: both recognise lists by the same `Symbol.for` brand.
+    more = stream.send(bytes as Parameters<MessageStream['send']>[0]);
   } catch (err) {
     throw new ConnectionLostError('Cannot send frame: stream is closed', { cause: err });
   }

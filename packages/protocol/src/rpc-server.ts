@@ -10,6 +10,7 @@
 import './polyfill.ts';
 import type { Connection, Libp2p, Logger, PeerId, Startable, Stream } from '@libp2p/interface';
 import { setMaxListeners } from 'node:events';
+import type { Uint8ArrayList } from 'uint8arraylist';
 import {
   DEFAULT_HANDLER_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT_REQUESTS,
@@ -344,7 +345,7 @@ export class RpcServer<M extends MessageTypes, S = null> implements Startable {
       connection: session.connection,
       signal: deadline.signal,
     };
-    let bytes: Uint8Array | undefined;
+    let bytes: Uint8ArrayList | undefined;
     try {
       const result = await raceAbort(
         Promise.resolve().then(() => handler(body, ctx)),
@@ -400,7 +401,7 @@ export class RpcServer<M extends MessageTypes, S = null> implements Startable {
     writeBytes(session.stream, this.#errorBytes(id, err)).catch(() => {});
   }
 
-  #errorBytes(id: number, err: unknown): Uint8Array {
+  #errorBytes(id: number, err: unknown): Uint8ArrayList {
     const wire = toWireError(err, this.#service.errorCodes);
     return encodeMessage({ kind: 'error', id, code: wire.code, message: wire.message });
   }

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface';
+import type { Uint8ArrayList } from 'uint8arraylist';
 import { encodeMessage } from './envelope.ts';
 import { InvalidMessageError, SubscriberTooSlowError } from './errors.ts';
 import { writeBytes } from './framing.ts';
@@ -32,7 +33,7 @@ export class ServerSubscription<M extends MessageTypes> {
   readonly #maxQueued: number;
   readonly #log: Logger;
   readonly #ended = new AbortController();
-  readonly #queue: Uint8Array[] = [];
+  readonly #queue: Uint8ArrayList[] = [];
   #running = false;
   #current: Promise<void> = Promise.resolve();
   #started = false;

@@ -1,11 +1,15 @@
 import { streamPair } from '@libp2p/utils';
 import { describe, expect, it } from 'vitest';
 import {
+  BY_REFERENCE_BYTES,
   FrameReader,
   decodeValue,
   encodeFrame,
+  encodeMessage,
   encodeValue,
+  encodeValueParts,
   frameBytes,
+  frameList,
   varintLength,
   writeBytes,
 } from '../src/index.ts';
@@ -105,6 +109,45 @@ describe('frames', () => {
       });
       reader.release();
     }
+  });
+
+  it('encodes large byte strings by reference, to the same bytes as encodeValue', () => {
+    const big = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
+    const values: unknown[] = [
+      big(BY_REFERENCE_BYTES, 1),
+      Buffer.alloc(BY_REFERENCE_BYTES + 1, 2),
+      { a: 1, data: big(1 << 20, 3), b: undefined, c: 'x' },
+      { data: [big(BY_REFERENCE_BYTES - 1, 4), big(200_000, 5), big(3, 6), undefined] },
+      [null, [{ deep: big(70_000, 7) }], 'tail', 2 ** 40, -1.5],
+      Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, big(70_000, i)])),
+      {
+        list: Array.from({ length: 17 }, (_, i) => big(i === 3 ? 70_000 : 10, i)),
+        s: 'é'.repeat(300),
+      },
+      { small: big(10, 8), n: 5 },
+      [],
+    ];
+    for (const v of values) {
+      const parts = encodeValueParts(v);
+      expect(Buffer.concat(parts).equals(encodeValue(v))).toBe(true);
+    }
+    const data = big(1 << 20, 9);
+    const parts = encodeValueParts({ offset: 0, data });
+    expect(parts.some((p) => p === data)).toBe(true); // not copied
+  });
+
+  it('frames lists of parts to the same bytes as frameBytes', () => {
+    const values = [encodeValue('one'), encodeValue(new Uint8Array(300)), new Uint8Array(0)];
+    expect(frameList(values).subarray()).toEqual(frameBytes(values));
+    const body = { data: new Uint8Array(BY_REFERENCE_BYTES * 2).fill(1) };
+    const header = { kind: 'request', id: 1, type: 'write' } as const;
+    const message = encodeMessage(header, { value: body, maxBytes: 1 << 20 }).subarray();
+    expect(Buffer.from(message).equals(frameBytes([encodeValue(header), encodeValue(body)]))).toBe(
+      true,
+    );
+    expect(() => encodeMessage(header, { value: body, maxBytes: BY_REFERENCE_BYTES })).toThrow(
+      expect.objectContaining({ code: 'PROTOCOL_FRAME_TOO_LARGE' }),
+    );
   });
 
   it('refuses to encode a value over its cap', () => {

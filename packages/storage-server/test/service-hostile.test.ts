@@ -44,7 +44,7 @@ class RawSession {
     );
   }
 
-  async send(bytes: Uint8Array): Promise<void> {
+  async send(bytes: Parameters<typeof writeBytes>[1]): Promise<void> {
     await writeBytes(this.stream, bytes);
   }
 
