@@ -24,48 +24,31 @@ import {
   signAnnouncement,
   verifyAnnouncement,
 } from '../src/index.ts';
+import { decodedLike as decodedLikeValues } from '../../protocol/test/arbitraries.ts';
 
 /** Values as MessagePack decoding can produce them, with the keys the validators look for. */
-const decodedLike = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constant(null),
-    fc.constant(undefined),
-    fc.boolean(),
-    fc.integer(),
-    fc.double(),
-    fc.bigInt(),
-    fc.string(),
-    fc.uint8Array({ maxLength: 80 }),
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(
-      fc.oneof(
-        fc.string(),
-        fc.constantFrom(
-          'announcement',
-          'announcements',
-          'signature',
-          'peerId',
-          'addrs',
-          'nickname',
-          'version',
-          'availableSpace',
-          'readOnly',
-          'seqnum',
-          'permutationSeed',
-          'issuedAt',
-          'status',
-          'sharesNeeded',
-          'sharesHappy',
-          'sharesTotal',
-          '__proto__',
-        ),
-      ),
-      tie('value'),
-      { maxKeys: 8 },
-    ),
-  ),
-})).value;
+const decodedLike = decodedLikeValues(
+  [
+    'announcement',
+    'announcements',
+    'signature',
+    'peerId',
+    'addrs',
+    'nickname',
+    'version',
+    'availableSpace',
+    'readOnly',
+    'seqnum',
+    'permutationSeed',
+    'issuedAt',
+    'status',
+    'sharesNeeded',
+    'sharesHappy',
+    'sharesTotal',
+    '__proto__',
+  ],
+  { maxBytes: 80, maxArray: 4, maxKeys: 8 },
+);
 
 /** Throws the error unless `ok(err)`; passes when `run` returns. */
 function onlyItsOwnErrors(run: () => unknown, ok: (err: unknown) => boolean): void {

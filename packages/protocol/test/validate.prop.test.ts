@@ -20,43 +20,26 @@ import {
 } from '../src/index.ts';
 import type { Header } from '../src/index.ts';
 import { validateText, validateTick, validateTopic } from './fixtures.ts';
+import { decodedLike as decodedLikeValues } from './arbitraries.ts';
 
-/** Values as MessagePack decoding can produce them, including awkward keys. */
-const decodedLike = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constant(null),
-    fc.constant(undefined),
-    fc.boolean(),
-    fc.integer(),
-    fc.double(),
-    fc.bigInt(),
-    fc.string(),
-    fc.uint8Array({ maxLength: 40 }),
-    fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(
-      fc.oneof(
-        fc.string(),
-        fc.constantFrom(
-          'kind',
-          'id',
-          'type',
-          'code',
-          'message',
-          '__proto__',
-          'constructor',
-          'protocolVersion',
-          'features',
-          'text',
-          'n',
-          'topic',
-        ),
-      ),
-      tie('value'),
-      { maxKeys: 6 },
-    ),
-  ),
-})).value;
+/** Values as MessagePack decoding can produce them, with the keys the validators look for. */
+const decodedLike = decodedLikeValues(
+  [
+    'kind',
+    'id',
+    'type',
+    'code',
+    'message',
+    '__proto__',
+    'constructor',
+    'protocolVersion',
+    'features',
+    'text',
+    'n',
+    'topic',
+  ],
+  { maxBytes: 40, maxArray: 5, maxKeys: 6 },
+);
 
 /** Maps that look almost like headers, to reach deeper branches. */
 const nearHeader = fc.record(
