@@ -10,17 +10,9 @@ import {
   taggedPairHash,
   TAG,
 } from '../src/index.ts';
+import { concat } from './helpers.ts';
 
 const enc = new TextEncoder();
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 describe('hash properties', () => {
   it('sha256d = sha256(sha256(x)) and agrees with @noble/hashes', () => {

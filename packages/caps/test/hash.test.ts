@@ -10,18 +10,10 @@ import {
   taggedPairHash,
   TAG,
 } from '../src/index.ts';
+import { concat } from './helpers.ts';
 
 const enc = new TextEncoder();
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 describe('sha256 / sha256d', () => {
   it('known answers', () => {
