@@ -7,6 +7,7 @@
 import { chkStorageIndex, type ChkCap } from '@tessera/caps';
 import { decodeChk, type ShareReader } from '@tessera/immutable';
 import { DOWNLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
+import { deadlineSignal } from './deadline.ts';
 import { permutedServers } from './permuted-ring.ts';
 import type { StorageServerHandle } from './server.ts';
 
@@ -38,11 +39,9 @@ export async function findShares(
     ring.map(async (server): Promise<Found | undefined> => {
       const t0 = performance.now();
       try {
-        const s = AbortSignal.any([
-          AbortSignal.timeout(DOWNLOAD_QUERY_TIMEOUT_MS),
-          ...(signal ? [signal] : []),
-        ]);
-        const shares = await server.listShares(storageIndex, { signal: s });
+        const shares = await server.listShares(storageIndex, {
+          signal: deadlineSignal(DOWNLOAD_QUERY_TIMEOUT_MS, signal),
+        });
         return { server, shares, ms: performance.now() - t0 };
       } catch {
         signal?.throwIfAborted();

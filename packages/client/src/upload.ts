@@ -6,6 +6,7 @@
  */
 import { planChkUpload, type ByteSource, type ShareWrite } from '@tessera/immutable';
 import { UPLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
+import { deadlineSignal } from './deadline.ts';
 import { ClientError } from './errors.ts';
 import { assertHappiness } from './happiness.ts';
 import { permutedServers } from './permuted-ring.ts';
@@ -71,16 +72,6 @@ export class UploadFailedError extends ClientError {
 
 const DEFAULT_IN_FLIGHT = 8 * 1024 * 1024;
 
-/** Runs `fn` with a deadline; rejects with 'timeout' when it passes. */
-async function withTimeout<T>(
-  ms: number,
-  signal: AbortSignal | undefined,
-  fn: (s: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const signals = [AbortSignal.timeout(ms), ...(signal ? [signal] : [])];
-  return fn(AbortSignal.any(signals));
-}
-
 /**
  * Uploads an immutable file and returns its caps.
  * @throws {UploadUnhappyError} CLIENT_UPLOAD_UNHAPPY when shares cannot reach `happy` servers
@@ -140,9 +131,9 @@ export async function uploadImmutable(
         const answers = await Promise.all(
           step.serverIds.map(async (id): Promise<ExistingSharesAnswer> => {
             try {
-              const shares = await withTimeout(UPLOAD_QUERY_TIMEOUT_MS, signal, (s) =>
-                byId.get(id)!.listShares(storageIndex, { signal: s }),
-              );
+              const shares = await byId.get(id)!.listShares(storageIndex, {
+                signal: deadlineSignal(UPLOAD_QUERY_TIMEOUT_MS, signal),
+              });
               return { serverId: id, shares };
             } catch (err) {
               signal?.throwIfAborted();
@@ -159,16 +150,14 @@ export async function uploadImmutable(
           step.requests.map(async (request): Promise<AllocationReply> => {
             const server = byId.get(request.serverId)!;
             try {
-              const r = await withTimeout(UPLOAD_QUERY_TIMEOUT_MS, signal, (s) =>
-                server.allocateBuckets(
-                  {
-                    storageIndex,
-                    ...secretsOf(server),
-                    shareNums: [...request.shares],
-                    allocatedSize: layout.allocatedSize,
-                  },
-                  { signal: s },
-                ),
+              const r = await server.allocateBuckets(
+                {
+                  storageIndex,
+                  ...secretsOf(server),
+                  shareNums: [...request.shares],
+                  allocatedSize: layout.allocatedSize,
+                },
+                { signal: deadlineSignal(UPLOAD_QUERY_TIMEOUT_MS, signal) },
               );
               return { request, alreadyHave: r.alreadyHave, allocated: r.allocated };
             } catch (err) {
