@@ -1,7 +1,5 @@
 /** Opens the client of a node directory for one command: config, secrets, grid connection. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { base32Decode } from '@tessera/caps';
 import { openGridClient, type ClientSecrets, type GridClient } from '@tessera/client';
 import { SERVER_CACHE_FILE } from '@tessera/introducer';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
@@ -9,6 +7,7 @@ import type { CommandContext } from './command.ts';
 import { CliError } from './errors.ts';
 import { openFileLogger, type NodeLogger } from './file-logger.ts';
 import { readNodeConfig, type NodeConfig } from './node-config.ts';
+import { readSecretFile } from './node-dir.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 
 /** A client ready for one command. Always `close()` it. */
@@ -20,15 +19,16 @@ export interface ClientContext {
   close(): Promise<void>;
 }
 
+/** A secret the client cannot work without. */
 async function readSecret(dir: string, name: string): Promise<Uint8Array> {
-  const path = join(dir, 'private', name);
-  try {
-    return base32Decode((await readFile(path, 'utf8')).trim());
-  } catch (err) {
-    throw new CliError('CLI_BAD_NODE_DIR', `Cannot read "${path}": ${(err as Error).message}`, {
-      cause: err,
-    });
+  const secret = await readSecretFile(dir, name);
+  if (secret === undefined) {
+    throw new CliError(
+      'CLI_BAD_NODE_DIR',
+      `Cannot read "${join(dir, 'private', name)}": no such file`,
+    );
   }
+  return secret;
 }
 
 /**

@@ -18,12 +18,11 @@ export function resolveNodeDir(
 }
 
 /**
- * Reads a node's convergence secret (`private/convergence`, base32), or undefined when the
- * directory has none.
- * @throws {CliError} CLI_BAD_NODE_DIR when the file exists but is not base32
+ * Reads a secret from `DIR/private/NAME` (base32), or undefined when there is no such file.
+ * @throws {CliError} CLI_BAD_NODE_DIR when the file exists but cannot be read or is not base32
  */
-export async function readConvergenceSecret(dir: string): Promise<Uint8Array | undefined> {
-  const path = join(dir, 'private', 'convergence');
+export async function readSecretFile(dir: string, name: string): Promise<Uint8Array | undefined> {
+  const path = join(dir, 'private', name);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -38,6 +37,11 @@ export async function readConvergenceSecret(dir: string): Promise<Uint8Array | u
   } catch (err) {
     throw new CliError('CLI_BAD_NODE_DIR', `Cannot read "${path}": not base32`, { cause: err });
   }
+}
+
+/** The node's convergence secret (`private/convergence`), or undefined when it has none. */
+export function readConvergenceSecret(dir: string): Promise<Uint8Array | undefined> {
+  return readSecretFile(dir, 'convergence');
 }
 
 /** The parts of a node's config the client commands use. */
