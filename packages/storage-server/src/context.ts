@@ -1,4 +1,5 @@
 /** The state every store module shares, built once by `createShareStore`. */
+import type { FileHandle } from 'node:fs/promises';
 import { AbortedError } from './errors.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Layout } from './layout.ts';
@@ -41,6 +42,11 @@ export interface Bucket {
   /** Written ranges not yet persisted to the sidecar. */
   dirty: boolean;
   flushTimer: NodeJS.Timeout | undefined;
+  /**
+   * The container, open for writing between requests (opened by the first write, closed when
+   * the bucket closes, aborts or the store stops); undefined when not open.
+   */
+  file?: FileHandle;
   /** Closed, aborted or swept: no longer usable even if a caller still holds it. */
   gone: boolean;
 }
@@ -56,6 +62,8 @@ export interface StoreContext {
   buckets: Map<string, Bucket>;
   /** Bytes promised to mutable writes in flight, by owner (quota and space accounting). */
   pendingBytes: Map<string, number>;
+  /** How many buckets hold their container open (`Bucket.file`); at most MAX_OPEN_BUCKET_FILES. */
+  openBucketFiles: number;
   emitSlotChange(change: SlotChange): void;
 }
 

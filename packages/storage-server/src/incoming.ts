@@ -6,7 +6,7 @@
  * after a crash an upload resumes from a conservative picture. Close fsyncs the container
  * and renames it into `shares/`, which is the moment the share becomes visible.
  */
-import { open, rename } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import {
   BadUploadSecretError,
   ConflictingWriteError,
@@ -15,7 +15,11 @@ import {
   ReadOnlyError,
   WritePastEndError,
 } from './errors.ts';
-import { IMMUTABLE_HEADER_SIZE, SIDECAR_FLUSH_DELAY_MS } from './constants.ts';
+import {
+  IMMUTABLE_HEADER_SIZE,
+  MAX_OPEN_BUCKET_FILES,
+  SIDECAR_FLUSH_DELAY_MS,
+} from './constants.ts';
 import { encodeImmutableHeader } from './containers.ts';
 import {
   atomicWriteFile,
@@ -96,6 +100,39 @@ export async function persistNewBucket(ctx: StoreContext, b: Bucket): Promise<vo
   );
 }
 
+/**
+ * Runs `use` with the bucket's container open for writing: the handle kept on the bucket, or a
+ * fresh one closed afterwards when MAX_OPEN_BUCKET_FILES containers are open already. Call with
+ * the bucket's lock held.
+ */
+async function withContainer<T>(
+  ctx: StoreContext,
+  b: Bucket,
+  use: (fd: FileHandle) => Promise<T>,
+): Promise<T> {
+  if (b.file !== undefined) return use(b.file);
+  const fd = await open(ctx.layout.incomingPath(b.siName, b.shareNum), 'r+');
+  if (ctx.openBucketFiles < MAX_OPEN_BUCKET_FILES) {
+    b.file = fd;
+    ctx.openBucketFiles += 1;
+    return use(fd);
+  }
+  try {
+    return await use(fd);
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Closes the container handle a bucket keeps open, if any. Call with the bucket's lock held. */
+export async function releaseContainer(ctx: StoreContext, b: Bucket): Promise<void> {
+  const fd = b.file;
+  if (fd === undefined) return;
+  b.file = undefined;
+  ctx.openBucketFiles -= 1;
+  await fd.close();
+}
+
 function scheduleFlush(ctx: StoreContext, b: Bucket): void {
   b.dirty = true;
   if (b.flushTimer !== undefined) return;
@@ -117,7 +154,8 @@ export async function flushSidecar(ctx: StoreContext, b: Bucket): Promise<void> 
   const snapshot = b.ranges.clone();
   b.dirty = false;
   try {
-    await fsyncFile(ctx.layout.incomingPath(b.siName, b.shareNum));
+    if (b.file !== undefined) await b.file.sync();
+    else await fsyncFile(ctx.layout.incomingPath(b.siName, b.shareNum));
     await atomicWriteFile(
       ctx.layout.sidecarPath(b.siName, b.shareNum),
       serializeSidecar(b, snapshot),
@@ -149,8 +187,7 @@ export async function writeBucket(
     }
     b.lastActivitySeconds = nowSeconds(ctx);
     if (data.length === 0) return progress(b);
-    const fd = await open(ctx.layout.incomingPath(siName, shareNum), 'r+');
-    try {
+    await withContainer(ctx, b, async (fd) => {
       // Tahoe §3.2: an overlapping write must carry identical bytes.
       for (const [s, e] of b.ranges.intersect(offset, end)) {
         const old = new Uint8Array(e - s);
@@ -164,9 +201,7 @@ export async function writeBucket(
         }
       }
       await writeFully(fd, data, IMMUTABLE_HEADER_SIZE + offset);
-    } finally {
-      await fd.close();
-    }
+    });
     b.ranges.add(offset, end);
     scheduleFlush(ctx, b);
     return progress(b);
@@ -193,6 +228,7 @@ export async function forgetBucket(
   if (b.flushTimer !== undefined) clearTimeout(b.flushTimer);
   b.flushTimer = undefined;
   ctx.buckets.delete(bucketKey(b.siName, b.shareNum));
+  await releaseContainer(ctx, b);
   if (deleteContainer) await unlinkIfExists(ctx.layout.incomingPath(b.siName, b.shareNum));
   await unlinkIfExists(ctx.layout.sidecarPath(b.siName, b.shareNum));
   const dir = ctx.layout.incomingDir(b.siName);
@@ -220,7 +256,12 @@ export async function closeBucket(
         );
       }
       const from = ctx.layout.incomingPath(siName, shareNum);
-      await fsyncFile(from);
+      if (b.file !== undefined) {
+        await b.file.sync();
+        await releaseContainer(ctx, b);
+      } else {
+        await fsyncFile(from);
+      }
       const finalDir = ctx.layout.shareDir(siName);
       await ensureDir(finalDir);
       // The share becomes visible here, complete (RELIABILITY.md "Close").
@@ -269,11 +310,17 @@ export async function sweepIncoming(ctx: StoreContext, now: number): Promise<num
   return swept;
 }
 
-/** Persists every dirty sidecar (at stop). */
+/** Persists every dirty sidecar and closes the open containers (at stop). */
 export async function flushAllSidecars(ctx: StoreContext): Promise<void> {
   for (const b of [...ctx.buckets.values()]) {
     if (b.flushTimer !== undefined) clearTimeout(b.flushTimer);
     b.flushTimer = undefined;
-    await ctx.locks.run(bucketLockKey(b.siName, b.shareNum), () => flushSidecar(ctx, b));
+    await ctx.locks.run(bucketLockKey(b.siName, b.shareNum), async () => {
+      try {
+        await flushSidecar(ctx, b);
+      } finally {
+        await releaseContainer(ctx, b);
+      }
+    });
   }
 }

@@ -72,6 +72,7 @@ export function createShareStore(init: ShareStoreInit): ShareStore {
     log,
     buckets: new Map(),
     pendingBytes: new Map(),
+    openBucketFiles: 0,
     emitSlotChange: (change) => events.emit(change),
   };
 

@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_OPEN_BUCKET_FILES } from '../src/constants.ts';
 import { storageIndexName } from '../src/layout.ts';
 import { codeOf, harness, pattern, putShare, secrets, type Harness } from './helpers.ts';
 
@@ -241,5 +242,56 @@ describe('immutable buckets', () => {
       { offset: 0, length: data.length },
     ]);
     expect(got).toEqual(data);
+  });
+});
+
+/** File descriptors of this process open on files under `dir` (Linux /proc). */
+async function openFilesUnder(dir: string): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target.startsWith(dir)) n += 1;
+  }
+  return n;
+}
+
+describe.runIf(process.platform === 'linux')('open containers', () => {
+  it('keeps at most MAX_OPEN_BUCKET_FILES open between writes and releases them', async () => {
+    const incoming = join(h.dir, 'shares', 'incoming');
+    const [a, b] = [secrets(), secrets()];
+    const nums = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => from + i);
+    const buckets = [
+      ...nums(0, 200).map((n) => ref(a, n)),
+      ...nums(0, MAX_OPEN_BUCKET_FILES - 200 + 4).map((n) => ref(b, n)),
+    ];
+    await h.store.allocateBuckets({ ...a, shareNums: nums(0, 200), allocatedSize: 10 });
+    await h.store.allocateBuckets({
+      ...b,
+      shareNums: nums(0, MAX_OPEN_BUCKET_FILES - 200 + 4),
+      allocatedSize: 10,
+    });
+    expect(await openFilesUnder(incoming)).toBe(0);
+    for (const r of buckets) await h.store.writeBucket(r, { offset: 0, data: pattern(5) });
+    // The first MAX_OPEN_BUCKET_FILES stay open; the rest open and close per write.
+    expect(await openFilesUnder(incoming)).toBe(MAX_OPEN_BUCKET_FILES);
+    for (const r of buckets) await h.store.writeBucket(r, { offset: 5, data: pattern(5, 2) });
+    await h.store.abortBucket(buckets[0]);
+    expect(await openFilesUnder(incoming)).toBe(MAX_OPEN_BUCKET_FILES - 1);
+    for (const r of buckets.slice(1, 100)) await h.store.closeBucket(r);
+    expect(await openFilesUnder(incoming)).toBe(MAX_OPEN_BUCKET_FILES - 100);
+    const [closed] = await h.store.readShare({ storageIndex: a.storageIndex, shareNum: 1 }, [
+      { offset: 0, length: 10 },
+    ]);
+    expect(closed).toEqual(new Uint8Array([...pattern(5), ...pattern(5, 2)]));
+    await h.store.stop();
+    expect(await openFilesUnder(incoming)).toBe(0);
+    // The unclosed uploads survive the stop and resume with their bytes.
+    h.store = h.open();
+    await h.store.start();
+    const last = buckets.at(-1)!;
+    expect((await h.store.writtenRanges(last)).missing).toEqual([]);
+    await h.store.closeBucket(last);
+    expect(await openFilesUnder(incoming)).toBe(0);
   });
 });
