@@ -4,7 +4,6 @@
  * @packageDocumentation
  */
 import './polyfill.ts';
-import { noise } from '@chainsafe/libp2p-noise';
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { identify } from '@libp2p/identify';
@@ -21,6 +20,7 @@ import {
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from './constants.ts';
 import { nodeNoiseCrypto } from './noise-crypto.ts';
+import { coalescedNoise } from './noise-writes.ts';
 
 /** The libp2p services every Tessera node runs. */
 export interface TesseraServices extends Record<string, unknown> {
@@ -86,7 +86,7 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
     logger: init.logger,
     addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise(crypto === undefined ? {} : { crypto })],
+    connectionEncrypters: [coalescedNoise(crypto === undefined ? {} : { crypto })],
     streamMuxers: [
       yamux({
         streamOptions: {
