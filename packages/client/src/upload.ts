@@ -45,6 +45,11 @@ export interface UploadOptions {
   readonly randomKey?: boolean;
   /** Bytes in flight to one server before the uploader waits (default 8 MiB). */
   readonly maxInFlightBytesPerServer?: number;
+  /**
+   * Consecutive bytes of one share sent as one `write` request, at most (default 1 MiB). Blocks
+   * are merged up to this size; a smaller value sends each block on its own.
+   */
+  readonly maxWriteBytes?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: UploadProgress) => void;
   readonly logger?: { info(m: string): void; warn(m: string): void };
@@ -71,6 +76,12 @@ export class UploadFailedError extends ClientError {
 }
 
 const DEFAULT_IN_FLIGHT = 8 * 1024 * 1024;
+
+/**
+ * Consecutive writes to one bucket are sent as one request up to this size: a server's cost is
+ * largely per request, and a block of a 3-of-n share is only ~43 KiB.
+ */
+const DEFAULT_MAX_WRITE_BYTES = 1024 * 1024;
 
 /**
  * Uploads an immutable file and returns its caps.
@@ -210,6 +221,7 @@ export async function uploadImmutable(
   const failed = new Set<string>();
   const inFlight = new Map<string, { bytes: number; waiters: (() => void)[] }>();
   const limit = options.maxInFlightBytesPerServer ?? DEFAULT_IN_FLIGHT;
+  const maxWrite = options.maxWriteBytes ?? DEFAULT_MAX_WRITE_BYTES;
   let firstError: Error | undefined;
   let bytesSent = 0;
   let skipped = 0;
@@ -233,6 +245,18 @@ export async function uploadImmutable(
     }
   };
 
+  // Per share number: consecutive bytes waiting to go out as one write.
+  const pending = new Map<number, { offset: number; parts: Uint8Array[]; bytes: number }>();
+
+  const flush = async (shareNum: number): Promise<void> => {
+    const p = pending.get(shareNum);
+    if (p === undefined) return;
+    pending.delete(shareNum);
+    const data = p.parts.length === 1 ? p.parts[0] : Buffer.concat(p.parts, p.bytes);
+    await push({ shareNum, offset: p.offset, data });
+  };
+
+  /** Queues a write, merging it with the previous one to the same share when they touch. */
   const send = async (w: ShareWrite): Promise<void> => {
     const b = buckets.get(w.shareNum);
     if (b === undefined) return;
@@ -241,6 +265,20 @@ export async function uploadImmutable(
       skipped += w.data.length;
       return;
     }
+    const p = pending.get(w.shareNum);
+    if (p !== undefined && p.offset + p.bytes === w.offset && p.bytes + w.data.length <= maxWrite) {
+      p.parts.push(w.data);
+      p.bytes += w.data.length;
+    } else {
+      await flush(w.shareNum);
+      pending.set(w.shareNum, { offset: w.offset, parts: [w.data], bytes: w.data.length });
+    }
+    if (pending.get(w.shareNum)!.bytes >= maxWrite) await flush(w.shareNum);
+  };
+
+  const push = async (w: ShareWrite): Promise<void> => {
+    const b = buckets.get(w.shareNum);
+    if (b === undefined) return;
     const slot = inFlight.get(b.server.id) ?? { bytes: 0, waiters: [] };
     inFlight.set(b.server.id, slot);
     while (slot.bytes >= limit) await new Promise<void>((r) => slot.waiters.push(r));
@@ -271,6 +309,7 @@ export async function uploadImmutable(
       produced = Math.min(total, produced + segmentSize);
       options.onProgress?.({ phase: 'uploading', bytes: produced, total, skipped });
     }
+    for (const shareNum of [...pending.keys()]) await flush(shareNum);
     // Drain every server's writes.
     for (const slot of inFlight.values()) {
       while (slot.bytes > 0) await new Promise<void>((r) => slot.waiters.push(r));

@@ -23,6 +23,8 @@ export class FakeServer implements StorageServerHandle {
   failAfterWrites: number;
   writes = 0;
   bytesWritten = 0;
+  /** The longest `write` request's data, bytes. */
+  largestWrite = 0;
   readonly shares = new Map<string, Uint8Array>();
   readonly incoming = new Map<
     string,
@@ -106,6 +108,7 @@ export class FakeServer implements StorageServerHandle {
     inc.written.push([offset, offset + data.length]);
     this.writes++;
     this.bytesWritten += data.length;
+    this.largestWrite = Math.max(this.largestWrite, data.length);
     return Promise.resolve();
   }
 

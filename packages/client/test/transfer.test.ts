@@ -53,6 +53,33 @@ describe('upload and download', () => {
     );
   });
 
+  it('merges consecutive blocks of a share into writes of at most maxWriteBytes', async () => {
+    // 200 segments of 4096 bytes: blocks of 1366 bytes, 200 of them per share.
+    const bytes = data(200 * 4096, 9);
+    const merged = grid(10);
+    const r = await uploadImmutable(bytesSource(bytes), {
+      servers: merged,
+      secrets,
+      encoding,
+      maxWriteBytes: 64 * 1024,
+    });
+    const shareBytes = [...merged[0].shares.values()][0].length;
+    for (const s of merged) {
+      expect(s.writes).toBeGreaterThanOrEqual(Math.ceil(shareBytes / (64 * 1024)));
+      expect(s.writes).toBeLessThan(20);
+      expect(s.largestWrite).toBeLessThanOrEqual(64 * 1024);
+    }
+    const single = grid(10);
+    await uploadImmutable(bytesSource(bytes), {
+      servers: single,
+      secrets,
+      encoding,
+      maxWriteBytes: 1,
+    });
+    for (const s of single) expect(s.writes).toBeGreaterThanOrEqual(200);
+    expect(await download(r.readCap, merged)).toEqual(bytes);
+  });
+
   it('gives a LIT cap for small files without touching servers', async () => {
     const servers = grid(3);
     const r = await uploadImmutable(bytesSource(data(55)), { servers, secrets, encoding });
@@ -89,6 +116,7 @@ describe('upload and download', () => {
         servers,
         secrets,
         encoding,
+        maxWriteBytes: 1, // one request per block, so the abort lands mid-upload
         signal: controller.signal,
         onProgress: (p) => {
           if (p.phase === 'uploading' && ++calls === 20) controller.abort();
@@ -112,14 +140,26 @@ describe('upload and download', () => {
     const servers = grid(10);
     servers[0].failAfterWrites = 2;
     const bytes = data(100_000, 5);
-    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    // One request per block, so servers fail after some of their writes, not all.
+    const maxWriteBytes = 1;
+    const r = await uploadImmutable(bytesSource(bytes), {
+      servers,
+      secrets,
+      encoding,
+      maxWriteBytes,
+    });
     expect(r.happiness).toBeGreaterThanOrEqual(7);
     expect(await download(r.readCap, servers)).toEqual(bytes);
 
     const weak = grid(8);
     weak.slice(0, 3).forEach((s) => (s.failAfterWrites = 1));
     await expect(
-      uploadImmutable(bytesSource(data(100_000, 6)), { servers: weak, secrets, encoding }),
+      uploadImmutable(bytesSource(data(100_000, 6)), {
+        servers: weak,
+        secrets,
+        encoding,
+        maxWriteBytes,
+      }),
     ).rejects.toSatisfy((e: { code?: string }) =>
       /^CLIENT_UPLOAD_(UNHAPPY|FAILED)$/.test(e.code ?? ''),
     );
