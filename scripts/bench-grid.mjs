@@ -34,6 +34,7 @@ import {
   TESSERA_BUNDLE,
   clockTicks,
   cpuTicks,
+  cpuTicksSplit,
   hasGnuTime,
   runTessera,
   vmMiB,
@@ -173,18 +174,60 @@ async function putRandom(bytes, name, options = {}) {
 
 let last; // { cap, sha256 } of the last 100 MiB upload
 
+/**
+ * Options that make a command report its CPU time (GNU time), and a probe of the storage nodes'
+ * CPU seconds around it: where a transfer's time goes, beside its wall time.
+ */
+function cpuProbe(name) {
+  const timed = hasGnuTime() ? { peakRss: 'time', rssFile: join(root, `${name}.time`) } : {};
+  const hz = clockTicks();
+  const sum = () =>
+    storage.reduce(
+      (a, n) => {
+        const t = cpuTicksSplit(n.pid);
+        return { user: a.user + t.user / hz, system: a.system + t.system / hz };
+      },
+      { user: 0, system: 0 },
+    );
+  const before = sum();
+  return {
+    options: timed,
+    storageSeconds: () => {
+      const now = sum();
+      return { user: now.user - before.user, system: now.system - before.system };
+    },
+  };
+}
+
+/** CPU seconds of the client command and of all storage nodes together during it. */
+function cpuSplit(r, probe) {
+  const s = probe.storageSeconds();
+  return {
+    client: r.cpuSeconds === undefined ? null : round(r.cpuSeconds, 2),
+    clientSystem: r.cpuSplit === undefined ? null : round(r.cpuSplit.system, 2),
+    storage: round(s.user + s.system, 2),
+    storageSystem: round(s.system, 2),
+  };
+}
+
 async function benchPut100() {
   const times = [];
+  const cpu = [];
   for (let i = 0; i < BIG_RUNS; i++) {
-    const r = await putRandom(BIG, `put-${i}.bin`, { timeoutMs: 600_000 });
+    const probe = cpuProbe(`put-${i}`);
+    const r = await putRandom(BIG, `put-${i}.bin`, { timeoutMs: 600_000, ...probe.options });
     times.push(r.seconds);
+    cpu.push(cpuSplit(r, probe));
     last = { cap: r.cap, sha256: r.sha256 };
-    status(`put 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s`);
+    status(
+      `put 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s (CPU s ${JSON.stringify(cpu.at(-1))})`,
+    );
   }
   const s = median(times);
   report('grid.put.100MiB', mbps(BIG, s), 'MB/s', {
     seconds: round(s),
     runs: times.map((t) => round(t)),
+    cpuSeconds: cpu[times.indexOf(s)] ?? cpu[0],
   });
 }
 
@@ -194,12 +237,17 @@ async function benchGet100() {
     last = { cap: r.cap, sha256: r.sha256 };
   }
   const times = [];
+  const cpu = [];
   const out = join(dataDir, 'get.bin');
   for (let i = 0; i < BIG_RUNS; i++) {
     rmSync(out, { force: true });
-    const r = await client(['get', last.cap, out], { timeoutMs: 600_000 });
+    const probe = cpuProbe(`get-${i}`);
+    const r = await client(['get', last.cap, out], { timeoutMs: 600_000, ...probe.options });
     times.push(r.seconds);
-    status(`get 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s`);
+    cpu.push(cpuSplit(r, probe));
+    status(
+      `get 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s (CPU s ${JSON.stringify(cpu.at(-1))})`,
+    );
     if ((await hashFile(out)) !== last.sha256)
       throw new Error(`tessera get ${last.cap}: the output differs from the uploaded file`);
   }
@@ -208,6 +256,7 @@ async function benchGet100() {
   report('grid.get.100MiB', mbps(BIG, s), 'MB/s', {
     seconds: round(s),
     runs: times.map((t) => round(t)),
+    cpuSeconds: cpu[times.indexOf(s)] ?? cpu[0],
   });
 }
 

@@ -17,6 +17,12 @@ export const TESSERA_BUNDLE = join(repoRoot, 'packages', 'cli', 'dist', 'bundle'
 
 const GNU_TIME = '/usr/bin/time';
 
+/**
+ * Extra Node flags for every process the benchmark starts, for profiling:
+ * `BENCH_GRID_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (NODE_OPTIONS refuses --cpu-prof).
+ */
+const NODE_FLAGS = (process.env.BENCH_GRID_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+
 /** True when GNU time is there to report a command's peak RSS (`-f %M`, KiB). */
 export function hasGnuTime() {
   if (!existsSync(GNU_TIME)) return false;
@@ -39,10 +45,16 @@ export function clockTicks() {
 
 /** utime + stime of a process (all its threads), in clock ticks. */
 export function cpuTicks(pid) {
+  const { user, system } = cpuTicksSplit(pid);
+  return user + system;
+}
+
+/** utime and stime of a process (all its threads), in clock ticks. */
+export function cpuTicksSplit(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of proc(5)
+  return { user: Number(fields[11]), system: Number(fields[12]) }; // fields 14 and 15 of proc(5)
 }
 
 /** A `VmXXX` line of /proc/PID/status in MiB (the kernel reports kB = KiB). */
@@ -60,14 +72,15 @@ function tail(text, lines = 15) {
 /**
  * Runs `tessera ARGS` to completion. Resolves with `{ stdout, stderr, seconds, peakRssMiB? }`;
  * `seconds` is the wall time from spawn to exit. With `peakRss: 'time'` the command runs under
- * GNU time (`-f %M`); with `peakRss: 'poll'` VmHWM is polled every 50 ms.
+ * GNU time (`-f '%M %U %S'`), which also gives `cpuSeconds` (user + system); with `peakRss: 'poll'` VmHWM is polled every 50 ms.
  * @throws {Error} on a non-zero exit or when `timeoutMs` passes (the process is killed)
  */
 export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } = {}) {
   let cmd = process.execPath;
-  let argv = [TESSERA_BIN, ...args];
+  let argv = [...NODE_FLAGS, TESSERA_BIN, ...args];
   if (peakRss === 'time') {
-    argv = ['-f', '%M', '-o', rssFile, cmd, ...argv];
+    // Peak RSS (KiB), then user and system CPU seconds.
+    argv = ['-f', '%M %U %S', '-o', rssFile, cmd, ...argv];
     cmd = GNU_TIME;
   }
   const label = `tessera ${args.join(' ')}`;
@@ -121,8 +134,12 @@ export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } 
         return;
       }
       const result = { stdout, stderr, seconds };
-      if (peakRss === 'time')
-        result.peakRssMiB = Number(readFileSync(rssFile, 'utf8').trim()) / 1024;
+      if (peakRss === 'time') {
+        const [kib, user, sys] = readFileSync(rssFile, 'utf8').trim().split(/\s+/).map(Number);
+        result.peakRssMiB = kib / 1024;
+        result.cpuSeconds = user + sys;
+        result.cpuSplit = { user, system: sys };
+      }
       if (peakRss === 'poll') result.peakRssMiB = hwm;
       resolvePromise(result);
     });
@@ -156,7 +173,7 @@ export class NodeProcess {
    */
   start(timeoutMs = 30_000) {
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [TESSERA_BIN, 'run', this.dir], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, TESSERA_BIN, 'run', this.dir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
