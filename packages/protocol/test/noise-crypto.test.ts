@@ -13,6 +13,25 @@ const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const nonce = fc.uint8Array({ minLength: 12, maxLength: 12 });
 
 describe('nodeNoiseCrypto matches the pure-JS reference', () => {
+  it('generated key pairs agree with @noble, in Diffie-Hellman too (cached key objects)', () => {
+    for (let i = 0; i < 20; i++) {
+      const a = nodeNoiseCrypto.generateX25519KeyPair();
+      const b = nodeNoiseCrypto.generateX25519KeyPair();
+      expect(u8(a.publicKey)).toEqual(
+        pureJsCrypto.generateX25519KeyPairFromSeed(a.privateKey).publicKey,
+      );
+      const shared = u8(nodeNoiseCrypto.generateX25519SharedKey(a.privateKey, b.publicKey));
+      expect(shared).toEqual(u8(pureJsCrypto.generateX25519SharedKey(a.privateKey, b.publicKey)));
+      // Twice with the same array (the cached key object), and from a copy of its bytes.
+      expect(u8(nodeNoiseCrypto.generateX25519SharedKey(a.privateKey, b.publicKey))).toEqual(
+        shared,
+      );
+      expect(
+        u8(nodeNoiseCrypto.generateX25519SharedKey(Uint8Array.from(a.privateKey), b.publicKey)),
+      ).toEqual(shared);
+    }
+  });
+
   it('ChaCha20-Poly1305 seals and opens like @noble, with and without dst', () => {
     fc.assert(
       fc.property(
