@@ -14,6 +14,7 @@ import type { Ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import {
+  CONNECTION_PING_INTERVAL_MS,
   DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
   YAMUX_INITIAL_STREAM_WINDOW_BYTES,
   YAMUX_MAX_READ_BUFFER_BYTES,
@@ -97,6 +98,7 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
         },
       }),
     ],
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     connectionManager: {
       ...(init.maxConnections === undefined ? {} : { maxConnections: init.maxConnections }),
       inboundConnectionThreshold:
