@@ -33,7 +33,7 @@ import {
   NodeProcess,
   TESSERA_BUNDLE,
   clockTicks,
-  cpuTicks,
+  cpuSecondsPrecise,
   cpuTicksSplit,
   hasGnuTime,
   runTessera,
@@ -301,13 +301,12 @@ function benchStorageRss() {
 async function benchIdleCpu() {
   const nodes = [introducer, ...storage];
   await sleep(IDLE_SETTLE_S * 1000);
-  const hz = clockTicks();
-  const before = nodes.map((n) => cpuTicks(n.pid));
+  const before = nodes.map((n) => cpuSecondsPrecise(n.pid));
   const t0 = process.hrtime.bigint();
   await sleep(IDLE_INTERVAL_S * 1000);
-  const after = nodes.map((n) => cpuTicks(n.pid));
+  const after = nodes.map((n) => cpuSecondsPrecise(n.pid));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cores = after.map((a, i) => (a - before[i]) / hz / seconds);
+  const cores = after.map((a, i) => (a - before[i]) / seconds);
   const storageCores = cores.slice(1);
   report(
     'grid.idle.cpu',

@@ -2,7 +2,7 @@
 // real processes (the approach of test-grid/src/process.ts), and read their CPU time and memory
 // from /proc.
 import { spawn, execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setInterval, clearInterval } from 'node:timers';
@@ -22,6 +22,16 @@ const GNU_TIME = '/usr/bin/time';
  * `BENCH_GRID_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` (NODE_OPTIONS refuses --cpu-prof).
  */
 const NODE_FLAGS = (process.env.BENCH_GRID_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
+
+/**
+ * The Node flags of the executable's `#!/usr/bin/env -S node FLAGS` line: what a user running
+ * `tessera` gets. Every process here starts as `node BIN_FLAGS [NODE_FLAGS] tessera.mjs ...`.
+ */
+export const BIN_FLAGS = (() => {
+  const first = readFileSync(TESSERA_BIN, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return m === null ? [] : m[1].split(/\s+/).filter((f) => f !== '');
+})();
 
 /** True when GNU time is there to report a command's peak RSS (`-f %M`, KiB). */
 export function hasGnuTime() {
@@ -47,6 +57,23 @@ export function clockTicks() {
 export function cpuTicks(pid) {
   const { user, system } = cpuTicksSplit(pid);
   return user + system;
+}
+
+/**
+ * CPU time of a process in seconds, summed over its threads from /proc/PID/task/TID/schedstat
+ * (nanoseconds): precise where utime + stime count whole clock ticks (10 ms each), which over a
+ * 10 s idle interval of 11 processes is an error of up to 0.01 of a core.
+ */
+export function cpuSecondsPrecise(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e9;
 }
 
 /** utime and stime of a process (all its threads), in clock ticks. */
@@ -77,7 +104,7 @@ function tail(text, lines = 15) {
  */
 export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } = {}) {
   let cmd = process.execPath;
-  let argv = [...NODE_FLAGS, TESSERA_BIN, ...args];
+  let argv = [...BIN_FLAGS, ...NODE_FLAGS, TESSERA_BIN, ...args];
   if (peakRss === 'time') {
     // Peak RSS (KiB), then user and system CPU seconds.
     argv = ['-f', '%M %U %S', '-o', rssFile, cmd, ...argv];
@@ -173,9 +200,13 @@ export class NodeProcess {
    */
   start(timeoutMs = 30_000) {
     const log = createWriteStream(this.logPath, { flags: 'a' });
-    const child = spawn(process.execPath, [...NODE_FLAGS, TESSERA_BIN, 'run', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...BIN_FLAGS, ...NODE_FLAGS, TESSERA_BIN, 'run', this.dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     child.stderr.pipe(log, { end: false });
     // 'close' comes after stderr has ended, so the log is complete when this resolves.
