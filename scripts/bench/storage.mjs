@@ -4,12 +4,13 @@
 //                          (8 in flight), close it (fsync + rename): MB/s of share bytes
 //   storage.read.256MiB    read that share back in 1 MiB `read` requests (8 in flight)
 // Each run uses a fresh storage index and cancels its lease afterwards (deleting the share).
-// Reports the median of `runs` runs (default 3) after one warm-up. Profile the storage node with
+// Reports the median of `runs` runs (default 3) after one warm-up, with the CPU seconds per GiB
+// of the client (this process) and the storage node in the median run. Profile the storage node with
 // STORAGE_BENCH_PROFILE=<dir> (node --cpu-prof), then
 //   node scripts/bench/net/profile-summary.mjs <dir>/<file>.cpuprofile
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,11 +21,14 @@ const TOTAL_BYTES = 256 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 const IN_FLIGHT = 8;
 const here = dirname(fileURLToPath(import.meta.url));
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 
 async function startServer(dir) {
   const args = [];
   const profile = process.env.STORAGE_BENCH_PROFILE;
   if (profile) args.push('--cpu-prof', `--cpu-prof-dir=${profile}`);
+  // Node flags for the storage node, to try process-level settings (like scripts/bench/net.mjs).
+  args.push(...(process.env.STORAGE_BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== ''));
   const child = spawn(process.execPath, [...args, join(here, 'storage', 'server.mjs'), dir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -36,12 +40,33 @@ async function startServer(dir) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     ready: JSON.parse(first.value),
+    pid: child.pid,
     async stop() {
       child.stdin.end();
       const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timeout);
     },
+  };
+}
+
+/** CPU seconds (user + system, all threads) of this process and of process `pid` so far. */
+function cpuSeconds(pid) {
+  const own = process.cpuUsage();
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    client: (own.user + own.system) / 1e6,
+    server: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+  };
+}
+
+/** CPU seconds per GiB moved, client and server, between two cpuSeconds() readings. */
+function cpuPerGiB(before, after) {
+  const gib = TOTAL_BYTES / 2 ** 30;
+  return {
+    clientCpuSPerGiB: Number(((after.client - before.client) / gib).toFixed(2)),
+    serverCpuSPerGiB: Number(((after.server - before.server) / gib).toFixed(2)),
   };
 }
 
@@ -86,6 +111,7 @@ export default async function storageBench(ctx) {
       uploadSecret: secrets.uploadSecret,
     };
     let t0 = process.hrtime.bigint();
+    const cpu0 = cpuSeconds(server.pid);
     const { allocated } = await api.allocateBuckets({
       ...secrets,
       shareNums: [0],
@@ -98,6 +124,7 @@ export default async function storageBench(ctx) {
     });
     await api.close(bucket);
     const writeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu1 = cpuSeconds(server.pid);
     t0 = process.hrtime.bigint();
     let read = 0;
     for await (const piece of api.readShare(bucket, {
@@ -109,12 +136,18 @@ export default async function storageBench(ctx) {
       read += piece.length;
     }
     const readSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu2 = cpuSeconds(server.pid);
     if (read !== TOTAL_BYTES) throw new Error(`read back ${read} bytes of ${TOTAL_BYTES}`);
     await api.cancelLease({
       storageIndex: secrets.storageIndex,
       cancelSecret: secrets.cancelSecret,
     });
-    return { write: mbps(TOTAL_BYTES, writeSeconds), read: mbps(TOTAL_BYTES, readSeconds) };
+    return {
+      write: mbps(TOTAL_BYTES, writeSeconds),
+      read: mbps(TOTAL_BYTES, readSeconds),
+      writeCpu: cpuPerGiB(cpu0, cpu1),
+      readCpu: cpuPerGiB(cpu1, cpu2),
+    };
   };
   try {
     await once(); // warm-up: JIT, yamux windows, page cache
@@ -126,6 +159,7 @@ export default async function storageBench(ctx) {
       ctx.report('storage.write.256MiB', median(runs), 'MB/s', {
         ...extra,
         runsMBps: runs.map(Math.round),
+        ...results[runs.indexOf(median(runs))]?.writeCpu,
       });
     }
     if (wantRead) {
@@ -133,6 +167,7 @@ export default async function storageBench(ctx) {
       ctx.report('storage.read.256MiB', median(runs), 'MB/s', {
         ...extra,
         runsMBps: runs.map(Math.round),
+        ...results[runs.indexOf(median(runs))]?.readCpu,
       });
     }
   } finally {
