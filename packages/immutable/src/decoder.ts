@@ -60,7 +60,14 @@ export interface ChkDecodeOptions {
   onProgress?: (event: { bytes: number; total: number }) => void;
   /** Deadline of one read from a share, ms (default 10 s); a slower share is replaced. */
   readTimeoutMs?: number;
+  /**
+   * Segments fetched ahead of the one being consumed (default 6): enough that reads from the
+   * servers overlap each other and the decoding; memory is about this many segments.
+   */
+  segmentsAhead?: number;
 }
+
+const DEFAULT_SEGMENTS_AHEAD = 6;
 
 /** Default deadline of one share read (spec §4.4: a request is overdue after 10 s). */
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
@@ -285,12 +292,21 @@ export async function* decodeChk(
   const first = Math.floor(range.start / segSize);
   const last = Math.floor((range.end - 1) / segSize);
   let produced = 0;
-  let next: Promise<Uint8Array> | undefined = fetchSegment(first);
+  // Segments in flight, in order; the first is the one consumed next.
+  const ahead: Promise<Uint8Array>[] = [];
+  const depth = Math.max(1, options.segmentsAhead ?? DEFAULT_SEGMENTS_AHEAD);
+  let fetched = first;
+  const fill = (): void => {
+    while (ahead.length < depth && fetched <= last) {
+      const p = fetchSegment(fetched++);
+      p.catch(() => undefined); // awaited in order below; not unhandled meanwhile
+      ahead.push(p);
+    }
+  };
   for (let seg = first; seg <= last; seg++) {
-    const crypt = await next!;
-    // Prefetch the next segment while this one is decrypted and consumed.
-    next = seg < last ? fetchSegment(seg + 1) : undefined;
-    next?.catch(() => undefined);
+    fill();
+    const crypt = await ahead.shift()!;
+    fill();
     const segStart = seg * segSize;
     const from = Math.max(range.start, segStart) - segStart;
     const to = Math.min(range.end, segStart + crypt.length) - segStart;
