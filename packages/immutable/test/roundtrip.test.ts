@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCap } from '@tessera/caps';
+import { parseCap, type ChkCap } from '@tessera/caps';
 import { encodeToMemory, decodeFromMemory, pseudoRandom } from './helpers.ts';
-import { bytesSource, planChkUpload } from '../src/index.ts';
+import { bytesSource, decodeChk, planChkUpload } from '../src/index.ts';
 
 const secret = new Uint8Array(32).fill(7);
 
@@ -105,6 +105,30 @@ describe('CHK round trips', () => {
     ).rejects.toMatchObject({
       code: 'IMMUTABLE_BAD_RANGE',
     });
+  });
+
+  it('keeps segmentsAhead segments in flight, in order', async () => {
+    const data = pseudoRandom(40 * 1000, 11);
+    const enc = await encodeToMemory(data, { convergenceSecret: secret, maxSegmentSize: 999 });
+    const cap = parseCap(enc.readCap) as ChkCap;
+    for (const ahead of [1, 6]) {
+      let inFlight = 0;
+      let most = 0;
+      const readers = [...enc.shares].map(([shareNum, bytes]) => ({
+        shareNum,
+        async read(offset: number, length: number) {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          inFlight--;
+          return bytes.slice(offset, offset + length);
+        },
+      }));
+      const parts: Uint8Array[] = [];
+      for await (const c of decodeChk(cap, readers, { segmentsAhead: ahead })) parts.push(c);
+      expect(new Uint8Array(Buffer.concat(parts))).toEqual(data);
+      // k = 3 blocks per segment in flight at once, times the segments fetched ahead.
+      expect(most).toBe(3 * ahead);
+    }
   });
 
   it('uses one pass and a random key without a convergence secret', async () => {
