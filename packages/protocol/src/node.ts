@@ -21,7 +21,7 @@ import {
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from './constants.ts';
 import { nodeNoiseCrypto } from './noise-crypto.ts';
-import { coalescedNoise } from './noise-writes.ts';
+import { corkedNoise } from './noise-writes.ts';
 
 /** The libp2p services every Tessera node runs. */
 export interface TesseraServices extends Record<string, unknown> {
@@ -87,7 +87,7 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
     logger: init.logger,
     addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [coalescedNoise(crypto === undefined ? {} : { crypto })],
+    connectionEncrypters: [corkedNoise(crypto === undefined ? {} : { crypto })],
     streamMuxers: [
       yamux({
         streamOptions: {
