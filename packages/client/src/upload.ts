@@ -47,7 +47,8 @@ export interface UploadOptions {
   readonly maxInFlightBytesPerServer?: number;
   /**
    * Consecutive bytes of one share sent as one `write` request, at most (default 1 MiB). Blocks
-   * are merged up to this size; a smaller value sends each block on its own.
+   * smaller than a quarter of this are merged up to this size; larger ones go alone. A smaller
+   * value sends each block on its own.
    */
   readonly maxWriteBytes?: number;
   readonly signal?: AbortSignal;
@@ -78,8 +79,8 @@ export class UploadFailedError extends ClientError {
 const DEFAULT_IN_FLIGHT = 8 * 1024 * 1024;
 
 /**
- * Consecutive writes to one bucket are sent as one request up to this size: a server's cost is
- * largely per request, and a block of a 3-of-n share is only ~43 KiB.
+ * Consecutive small writes to one bucket are sent as one request up to this size: a server's
+ * cost is largely per request, and with 128 KiB segments a 3-of-n block is only ~43 KiB.
  */
 const DEFAULT_MAX_WRITE_BYTES = 1024 * 1024;
 
@@ -263,6 +264,13 @@ export async function uploadImmutable(
     const end = w.offset + w.data.length;
     if (b.written.some(([s, e]) => s <= w.offset && e >= end)) {
       skipped += w.data.length;
+      return;
+    }
+    if (w.data.length >= maxWrite / 4) {
+      // Large enough to go alone: merging would only cost a copy (a 1 MiB segment's 3-of-n
+      // block is 341 KiB).
+      await flush(w.shareNum);
+      await push(w);
       return;
     }
     const p = pending.get(w.shareNum);
