@@ -10,6 +10,12 @@
 //   grid.client.rss.1GiB  MiB, peak RSS of `tessera put` of a 1 GiB file (skipped with --quick)
 //   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers
 //   grid.idle.cpu         cores used by the introducer and the storage nodes over 10 s idle
+//                         (per-thread schedstat nanoseconds, 3 s after the last command)
+// The 100 MiB cases also report `cpuSeconds`: the command's own CPU (GNU time, user + system)
+// and all storage nodes' CPU during it, to show where a transfer's time goes.
+// Every process starts as the executable's #! line starts it (its Node flags, BIN_FLAGS in
+// bench-grid/processes.mjs); BENCH_GRID_NODE_FLAGS adds flags, e.g. "--cpu-prof
+// --cpu-prof-dir=DIR" to profile every process.
 // Output as scripts/bench.mjs: a table on stdout, or one JSON object a line with --json
 // (STYLE §6). Progress goes to stderr. Logs of every process go to TMP/logs; on failure they are
 // kept (the path is printed) and the rest of the temp dir is removed.
