@@ -65,7 +65,9 @@ export async function readDataRanges(
   }
   const out: Uint8Array[] = [];
   for (let i = 0; i < ranges.length; i++) {
-    const buf = new Uint8Array(sizes[i]);
+    // Not zeroed: readFully fills every byte or throws (and then the buffer is dropped).
+    const raw = Buffer.allocUnsafeSlow(sizes[i]);
+    const buf = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
     if (buf.length > 0) await readFully(fd, buf, dataStart + ranges[i].offset);
     out.push(buf);
   }
