@@ -173,7 +173,7 @@ async function upload(c: StorageRpc, data: Uint8Array, shareNum = 0) {
     shareNums: [shareNum],
     allocatedSize: data.length,
   });
-  expect(reply).toEqual({ alreadyHave: [], allocated: [shareNum] });
+  expect(reply).toEqual({ alreadyHave: [], allocated: [shareNum], resumed: [] });
   const bucket = { storageIndex: s.storageIndex, shareNum, uploadSecret: s.uploadSecret };
   await c.api.writeShare(bucket, data, { chunkBytes: 256 * KiB });
   await c.api.close(bucket);
@@ -242,7 +242,7 @@ describe('a storage node process: immutable shares', () => {
     const data = pattern(2 * MiB + 123, 1);
     expect(
       await c.api.allocateBuckets({ ...s, shareNums: [0, 1], allocatedSize: data.length }),
-    ).toEqual({ alreadyHave: [], allocated: [0, 1] });
+    ).toEqual({ alreadyHave: [], allocated: [0, 1], resumed: [] });
     // share 0: every write sent before any reply is awaited
     const bucket = { storageIndex: s.storageIndex, shareNum: 0, uploadSecret: s.uploadSecret };
     const writes: Promise<{ written: number }>[] = [];
@@ -288,7 +288,7 @@ describe('a storage node process: immutable shares', () => {
         shareNums: [1, 2],
         allocatedSize: data.length,
       }),
-    ).toEqual({ alreadyHave: [0, 1], allocated: [2] });
+    ).toEqual({ alreadyHave: [0, 1], allocated: [2], resumed: [] });
   });
 
   it('resumes an upload from a new client node with the same upload secret', async () => {
@@ -367,8 +367,11 @@ describe('a storage node process: immutable shares', () => {
     ).toBe('STORAGE_NO_SUCH_SHARE');
     expect(digest(await readAll(crashed, b.storageIndex, 0))).toBe(digest(closed));
     expect(digest(await readAll(crashed, a.storageIndex, 0))).toBe(digest(kept));
-    // The unclosed upload is resumable: it holds at least what was recorded before the kill,
-    // and no byte it was not sent.
+    // The unclosed upload is resumable: allocating it again says so, it holds at least what
+    // was recorded before the kill, and no byte it was not sent.
+    expect(
+      await crashed.api.allocateBuckets({ ...b, shareNums: [0, 1, 2], allocatedSize: MiB }),
+    ).toEqual({ alreadyHave: [0], allocated: [1, 2], resumed: [1] });
     const ranges = await crashed.api.writtenRanges({ ...bucket, shareNum: 1 });
     expect(ranges.written[0]).toMatchObject({ offset: 0 });
     expect(ranges.written[0].length).toBeGreaterThanOrEqual(MiB / 2);
@@ -594,7 +597,7 @@ describe('a storage node process: refusals', () => {
     ).toBe('STORAGE_QUOTA_EXCEEDED');
     expect(
       await c.api.allocateBuckets({ ...uploadSecrets(), shareNums: [0], allocatedSize: 6000 }),
-    ).toEqual({ alreadyHave: [], allocated: [0] });
+    ).toEqual({ alreadyHave: [], allocated: [0], resumed: [] });
     const err: unknown = await c.api
       .allocateBuckets({ ...uploadSecrets(), shareNums: [0], allocatedSize: 6000 })
       .catch((e: unknown) => e);
@@ -617,7 +620,7 @@ describe('a storage node process: refusals', () => {
     const c = await client(full);
     expect(
       await c.api.allocateBuckets({ ...uploadSecrets(), shareNums: [0, 1], allocatedSize: 10 }),
-    ).toEqual({ alreadyHave: [], allocated: [] });
+    ).toEqual({ alreadyHave: [], allocated: [], resumed: [] });
     const err: unknown = await c.api
       .slotTestAndWrite(slotWrite(bytes(16), bytes(32), undefined, sdmf(1, 1)))
       .catch((e: unknown) => e);

@@ -33,7 +33,12 @@ export interface StorageServerHandle {
       allocatedSize: number;
     },
     options?: { signal?: AbortSignal },
-  ): Promise<{ alreadyHave: number[]; allocated: number[] }>;
+  ): Promise<{
+    alreadyHave: number[];
+    allocated: number[];
+    /** Of `allocated`, uploads already in progress under this secret; absent: unknown (any). */
+    resumed?: number[];
+  }>;
   /** Ranges `[start, end)` of the bucket already written (for resuming). */
   writtenRanges(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<[number, number][]>;
   write(

@@ -123,6 +123,9 @@ export async function uploadImmutable(
   const secretsOf = (s: StorageServerHandle): ReturnType<typeof bucketSecrets> =>
     bucketSecrets(secrets, storageIndex, s.leaseSeed);
 
+  // Buckets (`serverId/shareNum`) their server allocated afresh: nothing to resume there.
+  const fresh = new Set<string>();
+
   // Server selection (spec §4.3).
   let state = startServerSelection({
     servers: ring.map((s) => ({ id: s.id, readOnly: s.maxShareSize < layout.allocatedSize })),
@@ -171,6 +174,12 @@ export async function uploadImmutable(
                 },
                 { signal: deadlineSignal(UPLOAD_QUERY_TIMEOUT_MS, signal) },
               );
+              for (const n of r.allocated) {
+                // Only a resumed upload can hold bytes; a server that does not say is asked.
+                const key = `${server.id}/${n}`;
+                if (r.resumed !== undefined && !r.resumed.includes(n)) fresh.add(key);
+                else fresh.delete(key);
+              }
               return { request, alreadyHave: r.alreadyHave, allocated: r.allocated };
             } catch (err) {
               signal?.throwIfAborted();
@@ -211,6 +220,7 @@ export async function uploadImmutable(
   // Resume: a previous run of this upload may have written parts of these buckets.
   await Promise.all(
     [...buckets.values()].map(async (b) => {
+      if (fresh.has(`${b.server.id}/${b.bucket.shareNum}`)) return;
       try {
         b.written = await b.server.writtenRanges(b.bucket, { signal });
       } catch {

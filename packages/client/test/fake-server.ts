@@ -25,6 +25,10 @@ export class FakeServer implements StorageServerHandle {
   bytesWritten = 0;
   /** The longest `write` request's data, bytes. */
   largestWrite = 0;
+  /** `written-ranges` requests answered. */
+  writtenRangesCalls = 0;
+  /** Whether allocate replies list resumed uploads (servers of protocol 1.1 and later). */
+  reportsResumed = true;
   readonly shares = new Map<string, Uint8Array>();
   readonly incoming = new Map<
     string,
@@ -69,6 +73,7 @@ export class FakeServer implements StorageServerHandle {
     this.check();
     const alreadyHave = this.held(req.storageIndex);
     const allocated: number[] = [];
+    const resumed: number[] = [];
     if (req.allocatedSize < this.maxShareSize) {
       for (const n of req.shareNums) {
         const k = this.key(req.storageIndex, n);
@@ -81,11 +86,15 @@ export class FakeServer implements StorageServerHandle {
             secret: hex(req.uploadSecret),
             written: [],
           });
-        }
+        } else resumed.push(n);
         allocated.push(n);
       }
     }
-    return Promise.resolve({ alreadyHave, allocated });
+    return Promise.resolve({
+      alreadyHave,
+      allocated,
+      ...(this.reportsResumed ? { resumed } : {}),
+    });
   }
 
   private bucket(b: BucketRef) {
@@ -96,6 +105,7 @@ export class FakeServer implements StorageServerHandle {
 
   writtenRanges(b: BucketRef): Promise<[number, number][]> {
     this.check();
+    this.writtenRangesCalls++;
     return Promise.resolve(this.bucket(b).written.map(([s, e]): [number, number] => [s, e]));
   }
 

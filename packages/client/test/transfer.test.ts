@@ -139,6 +139,20 @@ describe('upload and download', () => {
     expect(await download(resumed.readCap, servers)).toEqual(bytes);
   });
 
+  it('asks written-ranges only for uploads the server says it resumed', async () => {
+    const bytes = data(200_000, 12);
+    const servers = grid(10);
+    await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    // A fresh upload: every bucket is new, none is asked.
+    expect(servers.map((s) => s.writtenRangesCalls)).toEqual(Array(10).fill(0));
+    // Servers that do not report resumes (before protocol 1.1) are asked for every bucket.
+    const older = grid(10);
+    older.forEach((s) => (s.reportsResumed = false));
+    const r = await uploadImmutable(bytesSource(bytes), { servers: older, secrets, encoding });
+    expect(older.map((s) => s.writtenRangesCalls)).toEqual(Array(10).fill(1));
+    expect(await download(r.readCap, older)).toEqual(bytes);
+  });
+
   it('survives a server failing mid-upload while happiness holds, and fails when it cannot', async () => {
     const servers = grid(10);
     servers[0].failAfterWrites = 2;

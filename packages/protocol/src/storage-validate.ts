@@ -67,6 +67,12 @@ export interface AllocateBucketsReply {
   alreadyHave: number[];
   /** Shares the caller may now write, including its own uploads in progress (resume). */
   allocated: number[];
+  /**
+   * Of `allocated`, the uploads already in progress under this upload secret: only these can
+   * hold bytes (ask `written-ranges`); the others are new and empty. Absent from servers before
+   * protocol 1.1, where any allocated share may be a resume.
+   */
+  resumed?: number[];
 }
 
 export interface WriteRequest extends BucketId {
@@ -337,9 +343,13 @@ export function validateAllocateBucketsRequest(value: unknown): AllocateBucketsR
 /** @throws {InvalidMessageError} `PROTOCOL_INVALID_MESSAGE` */
 export function validateAllocateBucketsReply(value: unknown): AllocateBucketsReply {
   const o = expectObject(value, 'reply');
+  const resumed = field(o, 'resumed');
   return {
     alreadyHave: shareNums(field(o, 'alreadyHave'), 'reply.alreadyHave', true),
     allocated: shareNums(field(o, 'allocated'), 'reply.allocated', true),
+    ...(resumed === undefined || resumed === null
+      ? {}
+      : { resumed: shareNums(resumed, 'reply.resumed', true) }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  InvalidMessageError,
   PROTOCOL_WIRE_ERROR_CODES,
   RemoteError,
   STORAGE_PROTOCOL,
@@ -11,6 +12,7 @@ import {
   protocolId,
   requestType,
   toWireError,
+  validateAllocateBucketsReply,
 } from '../src/index.ts';
 import { validateText } from './fixtures.ts';
 
@@ -111,5 +113,25 @@ describe('polyfill', () => {
     const resolvers: unknown = withResolvers.call(Promise);
     expect(resolvers).toHaveProperty('promise');
     expect(resolvers).toHaveProperty('resolve');
+  });
+});
+
+describe('allocate-buckets reply', () => {
+  it('reads resumed when present (1.1) and leaves it out when absent or nil (1.0)', () => {
+    expect(
+      validateAllocateBucketsReply({ alreadyHave: [1], allocated: [0, 2], resumed: [2] }),
+    ).toEqual({ alreadyHave: [1], allocated: [0, 2], resumed: [2] });
+    expect(validateAllocateBucketsReply({ alreadyHave: [], allocated: [0] })).toEqual({
+      alreadyHave: [],
+      allocated: [0],
+    });
+    expect(
+      validateAllocateBucketsReply({ alreadyHave: [], allocated: [0], resumed: null }),
+    ).toEqual({ alreadyHave: [], allocated: [0] });
+    for (const resumed of ['0', [256], [1, 1], [-1], {}]) {
+      expect(() =>
+        validateAllocateBucketsReply({ alreadyHave: [], allocated: [0], resumed }),
+      ).toThrow(InvalidMessageError);
+    }
   });
 });

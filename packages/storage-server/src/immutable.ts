@@ -125,7 +125,11 @@ export async function allocateBuckets(
     }
     await ctx.journal.commit(leaseRecords);
     for (const b of created) allocated.push(b.shareNum);
-    return { alreadyHave: [...found.keys()], allocated: allocated.sort((a, b) => a - b) };
+    return {
+      alreadyHave: [...found.keys()],
+      allocated: allocated.sort((a, b) => a - b),
+      resumed: resumed.map((b) => b.shareNum).sort((a, b) => a - b),
+    };
   });
 }
 

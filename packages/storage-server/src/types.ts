@@ -76,6 +76,8 @@ export interface AllocateResult {
   alreadyHave: number[];
   /** Shares the caller may now write, including resumable uploads under the same secret. */
   allocated: number[];
+  /** Of `allocated`, the uploads already in progress under this secret (the rest are empty). */
+  resumed: number[];
 }
 
 /** Names an in-progress upload. */

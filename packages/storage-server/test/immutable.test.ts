@@ -22,7 +22,7 @@ describe('immutable buckets', () => {
     const s = secrets();
     const data = pattern(1000);
     const res = await h.store.allocateBuckets({ ...s, shareNums: [0, 3, 3], allocatedSize: 1000 });
-    expect(res).toEqual({ alreadyHave: [], allocated: [0, 3] });
+    expect(res).toEqual({ alreadyHave: [], allocated: [0, 3], resumed: [] });
     await h.store.writeBucket(ref(s, 0), { offset: 500, data: data.subarray(500) });
     const p = await h.store.writeBucket(ref(s, 0), { offset: 0, data: data.subarray(0, 200) });
     expect(p.missing).toEqual([{ offset: 200, length: 300 }]);
@@ -60,7 +60,7 @@ describe('immutable buckets', () => {
     await putShare(h.store, s, 2, pattern(10));
     const other = { ...secrets(), storageIndex: s.storageIndex };
     const res = await h.store.allocateBuckets({ ...other, shareNums: [2, 4], allocatedSize: 10 });
-    expect(res).toEqual({ alreadyHave: [1, 2], allocated: [4] });
+    expect(res).toEqual({ alreadyHave: [1, 2], allocated: [4], resumed: [] });
     // The lease of the second uploader went onto the existing shares.
     expect(h.store.stats().leaseCount).toBe(4);
   });
@@ -71,11 +71,12 @@ describe('immutable buckets', () => {
     await h.store.writeBucket(ref(s, 0), { offset: 0, data: pattern(50) });
     const other = { ...secrets(), storageIndex: s.storageIndex };
     expect(await h.store.allocateBuckets({ ...other, shareNums: [0], allocatedSize: 100 })).toEqual(
-      { alreadyHave: [], allocated: [] },
+      { alreadyHave: [], allocated: [], resumed: [] },
     );
     expect(await h.store.allocateBuckets({ ...s, shareNums: [0], allocatedSize: 100 })).toEqual({
       alreadyHave: [],
       allocated: [0],
+      resumed: [0],
     });
     const progress = await h.store.writtenRanges(ref(s, 0));
     expect(progress).toEqual({

@@ -136,7 +136,7 @@ describe('a storage node killed mid-upload', () => {
       digest(await collect(api.readShare({ storageIndex: s.storageIndex, shareNum: 1 }))),
     ).toBe(digest(whole));
     const reopened = await api.allocateBuckets({ ...s, shareNums: [0, 1], allocatedSize: 4 * MiB });
-    expect(reopened).toEqual({ alreadyHave: [1], allocated: [0] });
+    expect(reopened).toEqual({ alreadyHave: [1], allocated: [0], resumed: [0] });
     const bucket = { ...s, shareNum: 0 };
     const ranges = await api.writtenRanges(bucket);
     // at least what was recorded before the kill; never more than was sent

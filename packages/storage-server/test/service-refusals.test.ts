@@ -121,6 +121,7 @@ describe('refusals carry their codes to the client', () => {
     expect(await api.allocateBuckets({ ...s, shareNums: [0], allocatedSize: 600 })).toEqual({
       alreadyHave: [],
       allocated: [0],
+      resumed: [],
     });
     expect(
       await codeOf(api.allocateBuckets({ ...uploadSecrets(), shareNums: [0], allocatedSize: 600 })),
@@ -154,6 +155,7 @@ describe('refusals carry their codes to the client', () => {
     ).toEqual({
       alreadyHave: [],
       allocated: [],
+      resumed: [],
     });
     expect(await codeOf(api.slotTestAndWrite(slotWrite(sdmf(1, 1))))).toBe('STORAGE_NO_SPACE');
     const info = await versionOf(clients[2], full);

@@ -1,6 +1,6 @@
 // The storage protocol end to end: a storage node and clients on real libp2p nodes on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORAGE_FEATURES, versionExchange } from '@tessera/protocol';
+import { PROTOCOL_VERSION, STORAGE_FEATURES, versionExchange } from '@tessera/protocol';
 import type { SlotChangedNotification } from '@tessera/protocol';
 import {
   bytes,
@@ -45,7 +45,7 @@ describe('storage protocol: immutable shares', () => {
       shareNums: [0, 1],
       allocatedSize: data.length,
     });
-    expect(reply).toEqual({ alreadyHave: [], allocated: [0, 1] });
+    expect(reply).toEqual({ alreadyHave: [], allocated: [0, 1], resumed: [] });
     for (const shareNum of [0, 1]) {
       const bucket = { storageIndex: s.storageIndex, shareNum, uploadSecret: s.uploadSecret };
       const progress: number[] = [];
@@ -81,7 +81,7 @@ describe('storage protocol: immutable shares', () => {
       shareNums: [1, 2],
       allocatedSize: data.length,
     });
-    expect(again).toEqual({ alreadyHave: [0, 1], allocated: [2] });
+    expect(again).toEqual({ alreadyHave: [0, 1], allocated: [2], resumed: [] });
   });
 
   it('resumes an upload from a new connection with the upload secret', async () => {
@@ -227,7 +227,7 @@ describe('storage protocol: immutable shares', () => {
       },
     });
     const info = await versions.exchange(server.node.getMultiaddrs());
-    expect(info.protocolVersion).toBe('1.0');
+    expect(info.protocolVersion).toBe(PROTOCOL_VERSION);
     expect(info.readOnly).toBe(false);
     expect(info.availableSpace).toBeGreaterThan(0);
     expect(info.maxImmutableShareSize).toBe(Math.min(info.availableSpace, 2 ** 40));
