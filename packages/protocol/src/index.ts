@@ -29,6 +29,7 @@ export * from './rpc-client.ts';
 export * from './version.ts';
 export * from './noise-crypto.ts';
 export * from './noise-writes.ts';
+export * from './yamux-window.ts';
 export * from './node-key.ts';
 export * from './node.ts';
 export * from './introducer-messages.ts';

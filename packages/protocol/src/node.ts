@@ -22,6 +22,7 @@ import {
 } from './constants.ts';
 import { nodeNoiseCrypto } from './noise-crypto.ts';
 import { corkedNoise } from './noise-writes.ts';
+import './yamux-window.ts';
 
 /** The libp2p services every Tessera node runs. */
 export interface TesseraServices extends Record<string, unknown> {
