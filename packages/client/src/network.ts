@@ -13,6 +13,7 @@ import {
   type ServerInfo,
 } from '@tessera/introducer';
 import {
+  ByteParts,
   createTesseraNode,
   MAX_READ_TOTAL_BYTES,
   MAX_WRITE_DATA_BYTES,
@@ -92,9 +93,20 @@ class NetworkServer implements StorageServerHandle {
   async write(
     bucket: Parameters<StorageServerHandle['write']>[0],
     offset: number,
-    data: Uint8Array,
+    pieces: Uint8Array | readonly Uint8Array[],
     o?: { signal?: AbortSignal },
   ) {
+    let data: Uint8Array;
+    if (pieces instanceof Uint8Array) data = pieces;
+    else {
+      const joined = new ByteParts(pieces);
+      // One request, the pieces framed by reference (no copy), when it fits one.
+      if (joined.byteLength <= MAX_WRITE_DATA_BYTES) {
+        await this.client.write({ ...bucket, offset, data: joined }, o);
+        return;
+      }
+      data = new Uint8Array(Buffer.concat(pieces));
+    }
     const parts: Promise<unknown>[] = [];
     for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
       const chunk = data.subarray(at, Math.min(data.length, at + WRITE_CHUNK_BYTES));

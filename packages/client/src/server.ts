@@ -41,10 +41,11 @@ export interface StorageServerHandle {
   }>;
   /** Ranges `[start, end)` of the bucket already written (for resuming). */
   writtenRanges(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<[number, number][]>;
+  /** Writes `data` at `offset`; a list of pieces is written as their concatenation. */
   write(
     bucket: BucketRef,
     offset: number,
-    data: Uint8Array,
+    data: Uint8Array | readonly Uint8Array[],
     options?: { signal?: AbortSignal },
   ): Promise<void>;
   close(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<void>;

@@ -109,8 +109,9 @@ export class FakeServer implements StorageServerHandle {
     return Promise.resolve(this.bucket(b).written.map(([s, e]): [number, number] => [s, e]));
   }
 
-  write(b: BucketRef, offset: number, data: Uint8Array): Promise<void> {
+  write(b: BucketRef, offset: number, pieces: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.check();
+    const data = pieces instanceof Uint8Array ? pieces : new Uint8Array(Buffer.concat(pieces));
     if (this.writes >= this.failAfterWrites) return Promise.reject(new Error(`${this.id} broke`));
     const inc = this.bucket(b);
     if (offset + data.length > inc.data.length) return Promise.reject(new Error('write past end'));

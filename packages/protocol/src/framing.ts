@@ -61,6 +61,23 @@ export function encodeValue(value: unknown): Uint8Array {
 /** Byte strings at least this long are framed by reference by {@link encodeValueParts}. */
 export const BY_REFERENCE_BYTES = 0x10000;
 
+/**
+ * One byte string given as consecutive pieces, for a message being sent: it is encoded as a
+ * single MessagePack `bin` of their total length, and the pieces are framed by reference (as
+ * {@link encodeValueParts} does with large byte strings), never joined. Decoding gives a plain
+ * Uint8Array; a ByteParts only exists on the sending side.
+ */
+export class ByteParts {
+  readonly parts: readonly Uint8Array[];
+  /** Total bytes of the pieces. */
+  readonly byteLength: number;
+
+  constructor(parts: readonly Uint8Array[]) {
+    this.parts = parts;
+    this.byteLength = parts.reduce((n, p) => n + p.length, 0);
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && value.constructor === Object;
 }
@@ -74,6 +91,7 @@ function isByteString(value: unknown): value is Uint8Array {
 
 /** True when `value` holds, in plain objects and arrays, a byte string worth not copying. */
 function holdsLargeBytes(value: unknown): boolean {
+  if (value instanceof ByteParts) return true; // MessagePack cannot encode it as it stands
   if (isByteString(value)) return value.length >= BY_REFERENCE_BYTES;
   if (Array.isArray(value)) return value.some(holdsLargeBytes);
   if (isPlainObject(value)) {
@@ -105,7 +123,9 @@ function lengthHeader(kind: 'map' | 'array' | 'bin', length: number): Uint8Array
 
 /** Appends the encoding of `value` to `parts`, referencing its large byte strings. */
 function encodeSpine(value: unknown, parts: Uint8Array[]): void {
-  if (!holdsLargeBytes(value)) {
+  if (value instanceof ByteParts) {
+    parts.push(lengthHeader('bin', value.byteLength), ...value.parts);
+  } else if (!holdsLargeBytes(value)) {
     parts.push(packr.pack(value));
   } else if (isByteString(value)) {
     parts.push(lengthHeader('bin', value.length), value);

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { InvalidMessageError } from './errors.ts';
+import { ByteParts } from './framing.ts';
 import {
   MAX_ADVISORY_REASON_BYTES,
   MAX_READ_RANGES,
@@ -77,8 +78,11 @@ export interface AllocateBucketsReply {
 
 export interface WriteRequest extends BucketId {
   offset: number;
-  /** At most `MAX_WRITE_DATA_BYTES`. */
-  data: Uint8Array;
+  /**
+   * At most `MAX_WRITE_DATA_BYTES`. A sender may give the bytes as {@link ByteParts} (sent
+   * without joining them); a receiver always gets a Uint8Array.
+   */
+  data: Uint8Array | ByteParts;
   /** Ask for the list of missing ranges in the reply (costs the server a little). */
   reportMissing?: boolean;
 }
@@ -367,8 +371,20 @@ export function validateBucketId(value: unknown): BucketId {
 export function validateWriteRequest(value: unknown): WriteRequest {
   const o = expectObject(value, 'body');
   const offset = uintAt(o, 'offset', 'body');
-  const data = expectBytes(field(o, 'data'), 'body.data', { maxLength: MAX_WRITE_DATA_BYTES });
-  if (!Number.isSafeInteger(offset + data.length)) invalid('body.offset', 'ends past 2^53 - 1');
+  const raw = field(o, 'data');
+  let data: Uint8Array | ByteParts;
+  if (raw instanceof ByteParts) {
+    // Only a local sender makes one (decoding never does): check it as the bytes it stands for.
+    if (raw.byteLength > MAX_WRITE_DATA_BYTES)
+      invalid('body.data', `must be at most ${MAX_WRITE_DATA_BYTES} bytes, got ${raw.byteLength}`);
+    for (const part of raw.parts)
+      expectBytes(part, 'body.data', { maxLength: MAX_WRITE_DATA_BYTES });
+    data = raw;
+  } else {
+    data = expectBytes(raw, 'body.data', { maxLength: MAX_WRITE_DATA_BYTES });
+  }
+  const length = data instanceof ByteParts ? data.byteLength : data.length;
+  if (!Number.isSafeInteger(offset + length)) invalid('body.offset', 'ends past 2^53 - 1');
   const reportMissing = expectOptional(field(o, 'reportMissing'), 'body.reportMissing', (v, p) =>
     expectBoolean(v, p),
   );

@@ -2,6 +2,7 @@ import { streamPair } from '@libp2p/utils';
 import { describe, expect, it } from 'vitest';
 import {
   BY_REFERENCE_BYTES,
+  ByteParts,
   FrameReader,
   decodeValue,
   encodeFrame,
@@ -134,6 +135,21 @@ describe('frames', () => {
     const data = big(1 << 20, 9);
     const parts = encodeValueParts({ offset: 0, data });
     expect(parts.some((p) => p === data)).toBe(true); // not copied
+  });
+
+  it('encodes ByteParts as the one byte string they make, pieces by reference', () => {
+    const big = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
+    for (const sizes of [[], [0], [5], [3, 4], [70_000, 10, 200_000], [BY_REFERENCE_BYTES, 1]]) {
+      const pieces = sizes.map((n, i) => big(n, i + 20));
+      const joined = new Uint8Array(Buffer.concat(pieces));
+      const value = { offset: 7, data: new ByteParts(pieces), tail: 'x' };
+      const parts = encodeValueParts(value);
+      const expected = encodeValue({ offset: 7, data: joined, tail: 'x' });
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+      for (const piece of pieces) {
+        if (piece.length >= BY_REFERENCE_BYTES) expect(parts).toContain(piece); // not copied
+      }
+    }
   });
 
   it('frames lists of parts to the same bytes as frameBytes', () => {

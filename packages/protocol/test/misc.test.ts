@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ByteParts,
   InvalidMessageError,
+  MAX_WRITE_DATA_BYTES,
   PROTOCOL_WIRE_ERROR_CODES,
   RemoteError,
   STORAGE_PROTOCOL,
@@ -13,6 +15,7 @@ import {
   requestType,
   toWireError,
   validateAllocateBucketsReply,
+  validateWriteRequest,
 } from '../src/index.ts';
 import { validateText } from './fixtures.ts';
 
@@ -133,5 +136,23 @@ describe('allocate-buckets reply', () => {
         validateAllocateBucketsReply({ alreadyHave: [], allocated: [0], resumed }),
       ).toThrow(InvalidMessageError);
     }
+  });
+});
+
+describe('write request', () => {
+  const bucket = {
+    storageIndex: new Uint8Array(16),
+    shareNum: 1,
+    uploadSecret: new Uint8Array(32),
+    offset: 0,
+  };
+
+  it('takes its data as ByteParts on the sending side, within the same limit', () => {
+    const parts = new ByteParts([new Uint8Array(10), new Uint8Array(20)]);
+    expect(validateWriteRequest({ ...bucket, data: parts }).data).toBe(parts);
+    const big = new ByteParts([new Uint8Array(MAX_WRITE_DATA_BYTES), new Uint8Array(1)]);
+    expect(() => validateWriteRequest({ ...bucket, data: big })).toThrow(InvalidMessageError);
+    const bad = new ByteParts(['x' as unknown as Uint8Array]);
+    expect(() => validateWriteRequest({ ...bucket, data: bad })).toThrow(InvalidMessageError);
   });
 });

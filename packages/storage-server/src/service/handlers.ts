@@ -87,9 +87,11 @@ export function registerHandlers(rpc: RpcServer<M, SlotSubscription>, deps: Hand
       shareNum: body.shareNum,
       uploadSecret: body.uploadSecret,
     };
+    // Decoded from the wire: always one Uint8Array (ByteParts exist on the sending side only).
+    const data = body.data instanceof Uint8Array ? body.data : Buffer.concat(body.data.parts);
     const progress = await store.writeBucket(
       bucket,
-      { offset: body.offset, data: body.data },
+      { offset: body.offset, data },
       { signal: ctx.signal },
     );
     const written = total(progress.written);
