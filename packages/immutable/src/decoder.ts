@@ -65,9 +65,16 @@ export interface ChkDecodeOptions {
    * servers overlap each other and the decoding; memory is about this many segments.
    */
   segmentsAhead?: number;
+  /**
+   * Blocks of one share fetched by one read, at most (default 3): the next segments' blocks come
+   * with the one asked for, as the segments ahead will need them. A server's cost is largely per
+   * request, and a 1 MiB segment's 3-of-n block is only 341 KiB.
+   */
+  blocksPerRead?: number;
 }
 
 const DEFAULT_SEGMENTS_AHEAD = 6;
+const DEFAULT_BLOCKS_PER_READ = 3;
 
 /** Default deadline of one share read (spec §4.4: a request is overdue after 10 s). */
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
@@ -77,6 +84,8 @@ interface ShareState {
   /** Block hashes of this share, validated against the share tree. */
   blockHashes?: Uint8Array[];
   failed: boolean;
+  /** Blocks being read ahead (unverified), by segment; taken out when used. */
+  readonly ahead: Map<number, Promise<Uint8Array>>;
 }
 
 interface FileState {
@@ -114,7 +123,14 @@ export async function* decodeChk(
     );
   }
   if (range.start === range.end) return;
-  const shares = dedupe(readers).map((reader): ShareState => ({ reader, failed: false }));
+  const shares = dedupe(readers).map((reader): ShareState => ({
+    reader,
+    failed: false,
+    ahead: new Map(),
+  }));
+  const blocksPerRead = Math.max(1, options.blocksPerRead ?? DEFAULT_BLOCKS_PER_READ);
+  /** The last segment the range needs: reads ahead stop there. */
+  let lastSegment = 0;
   let file: FileState | undefined;
   const corrupt: string[] = [];
 
@@ -209,13 +225,39 @@ export async function* decodeChk(
     if (segmentHashes !== undefined) f.segmentHashes ??= segmentHashes;
   };
 
+  const blockLength = (segment: number): number =>
+    segment === file!.params.numSegments - 1 ? file!.params.tailBlockSize : file!.params.blockSize;
+
+  /**
+   * Share `s`'s block for `segment`, unverified: from a read already under way, or from a new
+   * read that also fetches the blocks of up to `blocksPerRead - 1` following segments.
+   */
+  const takeBlock = (s: ShareState, segment: number): Promise<Uint8Array> => {
+    let pending = s.ahead.get(segment);
+    if (pending === undefined) {
+      const f = file!;
+      let end = segment;
+      while (end < lastSegment && end + 1 - segment < blocksPerRead && !s.ahead.has(end + 1)) end++;
+      const start = f.layout.offsets.data + segment * f.params.blockSize;
+      const length = (end - segment) * f.params.blockSize + blockLength(end);
+      const run = read(s, start, length);
+      for (let g = segment; g <= end; g++) {
+        const at = (g - segment) * f.params.blockSize;
+        const block = run.then((bytes) => bytes.subarray(at, at + blockLength(g)));
+        block.catch(() => undefined); // a block read ahead may never be asked for
+        s.ahead.set(g, block);
+      }
+      pending = s.ahead.get(segment)!;
+    }
+    s.ahead.delete(segment);
+    return pending;
+  };
+
   /** Fetches and checks share `s`'s block for `segment`. */
   const fetchBlock = async (s: ShareState, segment: number): Promise<Uint8Array> => {
-    const f = file!;
     const num = s.reader.shareNum;
-    const isTail = segment === f.params.numSegments - 1;
-    const length = isTail ? f.params.tailBlockSize : f.params.blockSize;
-    const block = await read(s, f.layout.offsets.data + segment * f.params.blockSize, length);
+    const length = blockLength(segment);
+    const block = await takeBlock(s, segment);
     if (block.length !== length) throw new CorruptShareError(num, segment, 'block is truncated');
     if (!equalBytes(taggedHash(TAG.ENCODED_SUBSHARE, block), s.blockHashes![segment])) {
       throw new CorruptShareError(num, segment, 'block hash mismatch');
@@ -291,6 +333,7 @@ export async function* decodeChk(
   const segSize = f.params.segmentSize;
   const first = Math.floor(range.start / segSize);
   const last = Math.floor((range.end - 1) / segSize);
+  lastSegment = last;
   let produced = 0;
   // Segments in flight, in order; the first is the one consumed next.
   const ahead: Promise<Uint8Array>[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCap, type ChkCap } from '@tessera/caps';
-import { encodeToMemory, decodeFromMemory, pseudoRandom } from './helpers.ts';
+import { encodeToMemory, decodeFromMemory, memoryReader, pseudoRandom } from './helpers.ts';
 import { bytesSource, decodeChk, planChkUpload } from '../src/index.ts';
 
 const secret = new Uint8Array(32).fill(7);
@@ -124,10 +124,38 @@ describe('CHK round trips', () => {
         },
       }));
       const parts: Uint8Array[] = [];
-      for await (const c of decodeChk(cap, readers, { segmentsAhead: ahead })) parts.push(c);
+      const options = { segmentsAhead: ahead, blocksPerRead: 1 };
+      for await (const c of decodeChk(cap, readers, options)) parts.push(c);
       expect(new Uint8Array(Buffer.concat(parts))).toEqual(data);
       // k = 3 blocks per segment in flight at once, times the segments fetched ahead.
       expect(most).toBe(3 * ahead);
+    }
+  });
+
+  it('reads blocksPerRead blocks of a share at a time, for whole files and ranges', async () => {
+    const data = pseudoRandom(40 * 1000, 13);
+    const enc = await encodeToMemory(data, { convergenceSecret: secret, maxSegmentSize: 999 });
+    const cap = parseCap(enc.readCap) as ChkCap;
+    for (const range of [
+      { start: 0, end: data.length },
+      { start: 5000, end: 17_001 },
+      { start: data.length - 10, end: data.length },
+    ]) {
+      const segments = Math.floor((range.end - 1) / 999) - Math.floor(range.start / 999) + 1;
+      /** Reads made of each share, decoding `range` with `blocksPerRead`. */
+      const readsWith = async (blocksPerRead: number): Promise<number[]> => {
+        const readers = [...enc.shares].map(([num, bytes]) => memoryReader(num, bytes));
+        const parts: Uint8Array[] = [];
+        for await (const c of decodeChk(cap, readers, { blocksPerRead, range })) parts.push(c);
+        expect(new Uint8Array(Buffer.concat(parts))).toEqual(data.subarray(range.start, range.end));
+        return readers.map((r) => r.reads.length);
+      };
+      const single = await readsWith(1);
+      for (const blocksPerRead of [3, 4, 7]) {
+        // The same metadata reads; one block read per blocksPerRead segments instead of each.
+        const fewer = segments - Math.ceil(segments / blocksPerRead);
+        expect(await readsWith(blocksPerRead)).toEqual(single.map((n) => (n > 0 ? n - fewer : 0)));
+      }
     }
   });
 
