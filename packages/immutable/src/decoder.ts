@@ -61,20 +61,20 @@ export interface ChkDecodeOptions {
   /** Deadline of one read from a share, ms (default 10 s); a slower share is replaced. */
   readTimeoutMs?: number;
   /**
-   * Segments fetched ahead of the one being consumed (default 6): enough that reads from the
+   * Segments fetched ahead of the one being consumed (default 8): enough that reads from the
    * servers overlap each other and the decoding; memory is about this many segments.
    */
   segmentsAhead?: number;
   /**
-   * Blocks of one share fetched by one read, at most (default 3): the next segments' blocks come
+   * Blocks of one share fetched by one read, at most (default 6): the next segments' blocks come
    * with the one asked for, as the segments ahead will need them. A server's cost is largely per
    * request, and a 1 MiB segment's 3-of-n block is only 341 KiB.
    */
   blocksPerRead?: number;
 }
 
-const DEFAULT_SEGMENTS_AHEAD = 6;
-const DEFAULT_BLOCKS_PER_READ = 3;
+const DEFAULT_SEGMENTS_AHEAD = 8;
+const DEFAULT_BLOCKS_PER_READ = 6;
 
 /** Default deadline of one share read (spec §4.4: a request is overdue after 10 s). */
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
