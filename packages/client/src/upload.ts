@@ -43,7 +43,7 @@ export interface UploadOptions {
   readonly encoding: Encoding;
   /** Random-key mode: no convergence, one pass. */
   readonly randomKey?: boolean;
-  /** Bytes in flight to one server before the uploader waits (default 8 MiB). */
+  /** Bytes in flight to one server before the uploader waits (default 4 MiB). */
   readonly maxInFlightBytesPerServer?: number;
   /**
    * Consecutive bytes of one share sent as one `write` request, at most (default 2 MiB): blocks
@@ -76,7 +76,7 @@ export class UploadFailedError extends ClientError {
   }
 }
 
-const DEFAULT_IN_FLIGHT = 8 * 1024 * 1024;
+const DEFAULT_IN_FLIGHT = 4 * 1024 * 1024;
 
 /**
  * Consecutive writes to one bucket are sent as one request up to this size: a server's cost is
