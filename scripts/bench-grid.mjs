@@ -119,6 +119,19 @@ let introducer;
 /** @type {NodeProcess[]} */
 const storage = [];
 let failed = false;
+/** A run far slower than its siblings: keep the logs to see why (see noteOutliers). */
+let keepLogs = false;
+
+/** Flags a run over 4× the median of its case: its logs are kept at the end. */
+function noteOutliers(name, times) {
+  const m = median(times);
+  const slow = times.filter((t) => t > 4 * m);
+  if (slow.length === 0) return;
+  keepLogs = true;
+  status(
+    `${name}: run(s) of ${slow.map((t) => t.toFixed(2)).join(', ')} s against a median of ${m.toFixed(2)} s; keeping the logs`,
+  );
+}
 
 const cli = (args, options = {}) => runTessera(args, { log: clientLog, ...options });
 const client = (args, options) => cli(['-d', clientDir, ...args], options);
@@ -229,6 +242,7 @@ async function benchPut100() {
       `put 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s (CPU s ${JSON.stringify(cpu.at(-1))})`,
     );
   }
+  noteOutliers('grid.put.100MiB', times);
   const s = median(times);
   report('grid.put.100MiB', mbps(BIG, s), 'MB/s', {
     seconds: round(s),
@@ -258,6 +272,7 @@ async function benchGet100() {
       throw new Error(`tessera get ${last.cap}: the output differs from the uploaded file`);
   }
   rmSync(out, { force: true });
+  noteOutliers('grid.get.100MiB', times);
   const s = median(times);
   report('grid.get.100MiB', mbps(BIG, s), 'MB/s', {
     seconds: round(s),
@@ -335,7 +350,7 @@ function tearDown() {
       else if (e.code !== 0 && e.code !== null) status(`${e.name} exited ${e.code} on SIGTERM`);
     }
     await new Promise((r) => clientLog.end(r));
-    if (failed) {
+    if (failed || keepLogs) {
       // Keep the logs (ours and each node's own logs/), drop the shares and test files.
       const kept = `${root}-logs`;
       renameSync(logDir, kept);
