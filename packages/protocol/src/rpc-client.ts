@@ -271,8 +271,10 @@ export class RpcClient<M extends MessageTypes, S = null> {
 
   async #ensureSession(signal: AbortSignal): Promise<Session> {
     if (this.#session !== undefined && !this.#session.closed) return this.#session;
+    // One opening serves every request waiting for it (it runs under the first one's signal);
+    // each waits only until its own deadline.
     this.#opening ??= this.#startSession(signal).finally(() => (this.#opening = undefined));
-    return this.#opening;
+    return raceAbort(this.#opening, signal);
   }
 
   async #startSession(signal: AbortSignal): Promise<Session> {

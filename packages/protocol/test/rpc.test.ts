@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import { multiaddr } from '@multiformats/multiaddr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WireError, rpcClient, rpcServer } from '../src/index.ts';
 import type { RpcClient, RpcServer, TesseraNode } from '../src/index.ts';
@@ -104,6 +107,32 @@ describe('RPC over libp2p streams', () => {
       await new Promise((r) => setTimeout(r, 10));
     expect(slowAborted).toEqual(['slow']);
     expect(await api.request('echo', { text: 'next' })).toEqual({ text: 'next' });
+  });
+
+  it('lets each request waiting for the session give up at its own deadline', async () => {
+    // A TCP peer that accepts and never speaks: the dial (and so the session) hangs.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as net.AddressInfo;
+    const stuck = rpcClient(client, [multiaddr(`/ip4/127.0.0.1/tcp/${port}`)], {
+      service: testService,
+    });
+    try {
+      const first = stuck
+        .request('echo', { text: 'a' }, { timeoutMs: 3_000 })
+        .catch((e: unknown) => e);
+      const t0 = Date.now();
+      await expect(stuck.request('echo', { text: 'b' }, { timeoutMs: 200 })).rejects.toMatchObject({
+        code: 'PROTOCOL_REQUEST_TIMEOUT',
+      });
+      expect(Date.now() - t0).toBeLessThan(1_500); // not the first request's 3 s
+      expect(await first).toMatchObject({ code: 'PROTOCOL_REQUEST_TIMEOUT' });
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
   });
 
   it('aborts with PROTOCOL_ABORTED', async () => {
