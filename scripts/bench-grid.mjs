@@ -35,16 +35,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hashFile, writeRandomFile } from './bench-grid/files.mjs';
-import {
-  NodeProcess,
-  TESSERA_BUNDLE,
-  clockTicks,
-  cpuSecondsPrecise,
-  cpuTicksSplit,
-  hasGnuTime,
-  runTessera,
-  vmMiB,
-} from './bench-grid/processes.mjs';
+import { NodeProcess, TESSERA_BUNDLE, hasGnuTime, runTessera } from './bench-grid/processes.mjs';
+import { clockTicks, cpuSecondsPrecise, cpuTicksSplit, vmMiB } from './lib/proc.mjs';
 import { mbps, median } from './lib/timing.mjs';
 
 const { values } = parseArgs({

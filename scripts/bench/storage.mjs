@@ -8,20 +8,20 @@
 // of the client (this process) and the storage node in the median run. Profile the storage node with
 // STORAGE_BENCH_PROFILE=<dir> (node --cpu-prof), then
 //   node scripts/bench/net/profile-summary.mjs <dir>/<file>.cpuprofile
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { cpuSecondsPrecise } from '../lib/proc.mjs';
 import { mbps, median } from '../lib/timing.mjs';
 
 const TOTAL_BYTES = 256 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 const IN_FLIGHT = 8;
 const here = dirname(fileURLToPath(import.meta.url));
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
 
 async function startServer(dir) {
   const args = [];
@@ -50,15 +50,10 @@ async function startServer(dir) {
   };
 }
 
-/** CPU seconds (user + system, all threads) of this process and of process `pid` so far. */
+/** CPU seconds (all threads) of this process and of process `pid` so far. */
 function cpuSeconds(pid) {
   const own = process.cpuUsage();
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    client: (own.user + own.system) / 1e6,
-    server: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
-  };
+  return { client: (own.user + own.system) / 1e6, server: cpuSecondsPrecise(pid) };
 }
 
 /** CPU seconds per GiB moved, client and server, between two cpuSeconds() readings. */
