@@ -124,6 +124,12 @@ async function withContainer<T>(
   }
 }
 
+/** Fsyncs the container: through the handle the bucket keeps open, else by path. */
+async function syncContainer(ctx: StoreContext, b: Bucket): Promise<void> {
+  if (b.file !== undefined) await b.file.sync();
+  else await fsyncFile(ctx.layout.incomingPath(b.siName, b.shareNum));
+}
+
 /** Closes the container handle a bucket keeps open, if any. Call with the bucket's lock held. */
 export async function releaseContainer(ctx: StoreContext, b: Bucket): Promise<void> {
   const fd = b.file;
@@ -154,8 +160,7 @@ export async function flushSidecar(ctx: StoreContext, b: Bucket): Promise<void> 
   const snapshot = b.ranges.clone();
   b.dirty = false;
   try {
-    if (b.file !== undefined) await b.file.sync();
-    else await fsyncFile(ctx.layout.incomingPath(b.siName, b.shareNum));
+    await syncContainer(ctx, b);
     await atomicWriteFile(
       ctx.layout.sidecarPath(b.siName, b.shareNum),
       serializeSidecar(b, snapshot),
@@ -256,12 +261,8 @@ export async function closeBucket(
         );
       }
       const from = ctx.layout.incomingPath(siName, shareNum);
-      if (b.file !== undefined) {
-        await b.file.sync();
-        await releaseContainer(ctx, b);
-      } else {
-        await fsyncFile(from);
-      }
+      await syncContainer(ctx, b);
+      await releaseContainer(ctx, b);
       const finalDir = ctx.layout.shareDir(siName);
       await ensureDir(finalDir);
       // The share becomes visible here, complete (RELIABILITY.md "Close").
