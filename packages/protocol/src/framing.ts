@@ -157,7 +157,7 @@ export function encodeValueParts(value: unknown): Uint8Array[] {
   const parts: Uint8Array[] = [];
   let run: Uint8Array[] = [];
   const flush = (): void => {
-    if (run.length > 0) parts.push(run.length === 1 ? run[0] : concat(run));
+    if (run.length > 0) parts.push(run.length === 1 ? run[0] : Buffer.concat(run));
     run = [];
   };
   for (const piece of pieces) {
@@ -168,18 +168,6 @@ export function encodeValueParts(value: unknown): Uint8Array[] {
   }
   flush();
   return parts;
-}
-
-function concat(list: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const b of list) total += b.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const b of list) {
-    out.set(b, offset);
-    offset += b.length;
-  }
-  return out;
 }
 
 /**
