@@ -105,7 +105,7 @@ class NetworkServer implements StorageServerHandle {
         await this.client.write({ ...bucket, offset, data: joined }, o);
         return;
       }
-      data = new Uint8Array(Buffer.concat(pieces));
+      data = Buffer.concat(pieces);
     }
     const parts: Promise<unknown>[] = [];
     for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
