@@ -99,12 +99,14 @@ export async function putShare(
   await store.closeBucket(bucket);
 }
 
-/** Resolves to the rejection's code, or fails if the promise resolves. */
+/** Resolves to the rejection's `code`, or fails if the promise resolves. */
 export async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (e) {
-    return (e as { code?: string }).code ?? `no code: ${String(e)}`;
+    return e instanceof Error && 'code' in e && typeof e.code === 'string'
+      ? e.code
+      : `no code: ${String(e)}`;
   }
   throw new Error('expected a rejection');
 }

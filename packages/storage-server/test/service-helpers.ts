@@ -9,8 +9,9 @@ import {
   rpcClient,
   storageClient,
   storageServiceDefinition,
+  versionExchange,
 } from '@tessera/protocol';
-import type { StorageClient, TesseraNode } from '@tessera/protocol';
+import type { StorageClient, TesseraNode, VersionInfo } from '@tessera/protocol';
 import { startStorageNode } from '../src/index.ts';
 import type { StorageNode, StorageNodeInit } from '../src/index.ts';
 
@@ -90,6 +91,21 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
+/** The version info `server` gives `client` in the version exchange (as a read-only 1.0 peer). */
+export async function versionOf(client: TestClient, server: StorageNode): Promise<VersionInfo> {
+  const versions = versionExchange(client.node, {
+    local: {
+      protocolVersion: '1.0',
+      maxImmutableShareSize: 0,
+      availableSpace: 0,
+      readOnly: true,
+      features: [],
+      appVersion: 'test',
+    },
+  });
+  return versions.exchange(server.node.getMultiaddrs());
+}
+
 export async function startClient(server: StorageNode): Promise<TestClient> {
   const node = await createTesseraNode({ privateKey: await generateNodeKey(), listen: [] });
   const api = storageClient(
@@ -108,17 +124,7 @@ export async function startClient(server: StorageNode): Promise<TestClient> {
   };
 }
 
-/** Resolves to the rejection's `code`, or fails if the promise resolves. */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return e instanceof Error && 'code' in e && typeof e.code === 'string'
-      ? e.code
-      : `no code: ${String(e)}`;
-  }
-  throw new Error('expected a rejection');
-}
+export { codeOf } from './helpers.ts';
 
 /** Every file under `dir` with the SHA-256 of its contents, for "nothing changed" checks. */
 export async function snapshot(dir: string): Promise<Map<string, string>> {

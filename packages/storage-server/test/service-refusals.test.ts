@@ -6,16 +6,22 @@ import {
   STORAGE_WIRE_ERROR_CODES,
   isStorageRemoteError,
   storageServiceDefinition,
-  versionExchange,
 } from '@tessera/protocol';
-import type { VersionInfo } from '@tessera/protocol';
 import {
   STORAGE_ERROR_CODES,
   STORAGE_WIRE_CODES,
   StorageError,
   storageErrorToWire,
 } from '../src/index.ts';
-import { bytes, codeOf, sdmf, startClient, startServer, uploadSecrets } from './service-helpers.ts';
+import {
+  bytes,
+  codeOf,
+  sdmf,
+  startClient,
+  startServer,
+  uploadSecrets,
+  versionOf,
+} from './service-helpers.ts';
 import type { TestClient, TestServer } from './service-helpers.ts';
 
 function slotWrite(data: Uint8Array) {
@@ -27,20 +33,6 @@ function slotWrite(data: Uint8Array) {
     vectors: [{ shareNum: 0, test: [], write: [{ offset: 0, data }] }],
     readVector: [],
   };
-}
-
-async function versionOf(client: TestClient, server: TestServer): Promise<VersionInfo> {
-  const versions = versionExchange(client.node, {
-    local: {
-      protocolVersion: '1.0',
-      maxImmutableShareSize: 0,
-      availableSpace: 0,
-      readOnly: true,
-      features: [],
-      appVersion: 'test',
-    },
-  });
-  return versions.exchange(server.node.getMultiaddrs());
 }
 
 describe('wire error codes', () => {

@@ -1,6 +1,6 @@
 // The storage protocol end to end: a storage node and clients on real libp2p nodes on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, STORAGE_FEATURES, versionExchange } from '@tessera/protocol';
+import { PROTOCOL_VERSION, STORAGE_FEATURES } from '@tessera/protocol';
 import type { SlotChangedNotification } from '@tessera/protocol';
 import {
   bytes,
@@ -13,6 +13,7 @@ import {
   startClient,
   startServer,
   uploadSecrets,
+  versionOf,
 } from './service-helpers.ts';
 import type { TestClient, TestServer } from './service-helpers.ts';
 
@@ -216,17 +217,7 @@ describe('storage protocol: immutable shares', () => {
   });
 
   it('tells a peer its version info in the version exchange', async () => {
-    const versions = versionExchange(client.node, {
-      local: {
-        protocolVersion: '1.0',
-        maxImmutableShareSize: 0,
-        availableSpace: 0,
-        readOnly: true,
-        features: [],
-        appVersion: 'test',
-      },
-    });
-    const info = await versions.exchange(server.node.getMultiaddrs());
+    const info = await versionOf(client, server);
     expect(info.protocolVersion).toBe(PROTOCOL_VERSION);
     expect(info.readOnly).toBe(false);
     expect(info.availableSpace).toBeGreaterThan(0);
