@@ -19,9 +19,8 @@ export interface StorageRpc {
 
 /**
  * Starts a client node with a new key, dials `addrs` (a storage node's ready-line addresses)
- * and points a storage client at them. Every call is a new inbound connection for the
- * server, and libp2p refuses more than 5 a second from one host (its default
- * `inboundConnectionThreshold`): tests that connect many clients must pace them.
+ * and points a storage client at them. Every call is a new inbound connection for the server,
+ * which accepts DEFAULT_INBOUND_CONNECTIONS_PER_SECOND (100) a second from one host.
  */
 export async function connectStorage(
   addrs: readonly string[],
