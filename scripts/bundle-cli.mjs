@@ -19,6 +19,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // koffi loads its platform's prebuilt binary from node_modules at run time (memory-trim.ts).
+  external: ['koffi'],
   // Some dependencies are CommonJS and call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);",

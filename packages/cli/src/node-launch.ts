@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { NodeLogger } from './file-logger.ts';
 import { writeFileAtomic } from '@tessera/introducer';
+import { startMemoryTrim } from './memory-trim.ts';
 import { readNodeConfig, writeNodeConfig, type NodeConfig } from './node-config.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 import { startRole, type RunningNode } from './roles.ts';
@@ -49,7 +50,23 @@ export async function launchNode(
     throw err;
   }
   logger.info(`ready as ${node.peerId} on ${node.addrs.join(' ')}`);
-  return { config, node };
+  const stopTrim = startMemoryTrim((before, after) =>
+    logger.info(`returned freed memory: RSS ${mib(before)} → ${mib(after)} MiB`),
+  );
+  return {
+    config,
+    node: {
+      ...node,
+      stop: async () => {
+        stopTrim();
+        await node.stop();
+      },
+    },
+  };
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
 }
 
 /** Resolves when `signal` aborts (at once if it already has). */
