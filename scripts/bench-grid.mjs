@@ -8,7 +8,8 @@
 //   grid.get.100MiB       the same for `tessera get` of the last cap (the output is checked)
 //   grid.put.4KiB         ms, median wall time of 7 `tessera put`s of fresh 4 KiB files
 //   grid.client.rss.1GiB  MiB, peak RSS of `tessera put` of a 1 GiB file (skipped with --quick)
-//   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers
+//   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers, once
+//                         the grid has been quiet for 3 s (also: right after them, and peak)
 //   grid.idle.cpu         cores used by the introducer and the storage nodes over 10 s idle
 //                         (per-thread schedstat nanoseconds, 3 s after the last command)
 // The 100 MiB cases also report `cpuSeconds`: the command's own CPU (GNU time, user + system)
@@ -300,12 +301,22 @@ async function benchClientRss() {
   });
 }
 
-function benchStorageRss() {
-  const rss = storage.map((n) => vmMiB(n.pid, 'VmRSS'));
+/**
+ * A storage node's memory: VmRSS after the transfers once the grid has been quiet for
+ * IDLE_SETTLE_S (a busy node returns freed memory when it goes quiet: cli memory-trim.ts), with
+ * the RSS right after the last transfer and the peak (VmHWM) beside it.
+ */
+async function benchStorageRss() {
+  const rssNow = () => storage.map((n) => vmMiB(n.pid, 'VmRSS'));
+  const busy = rssNow();
+  await sleep(IDLE_SETTLE_S * 1000);
+  const rss = rssNow();
   const hwm = storage.map((n) => vmMiB(n.pid, 'VmHWM'));
   report('grid.storage.rss', Math.max(...rss), 'MiB', {
+    settledS: IDLE_SETTLE_S,
     mean: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1),
     min: round(Math.min(...rss), 1),
+    afterTransfersMax: round(Math.max(...busy), 1),
     peakMax: round(Math.max(...hwm), 1),
     introducer: round(vmMiB(introducer.pid, 'VmRSS'), 1),
   });
