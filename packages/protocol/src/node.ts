@@ -22,6 +22,7 @@ import {
 } from './constants.ts';
 import { nodeNoiseCrypto } from './noise-crypto.ts';
 import { corkedNoise } from './noise-writes.ts';
+import { defaultComponentLogger } from './silent-logger.ts';
 import './yamux-window.ts';
 
 /** The libp2p services every Tessera node runs. */
@@ -57,7 +58,10 @@ export interface TesseraNodeInit {
    * CLI command in a second, or clients behind one NAT address).
    */
   inboundConnectionsPerSecond?: number;
-  /** Where libp2p and Tessera log (libp2p's `debug` logger by default). */
+  /**
+   * Where libp2p and Tessera log: by default libp2p's `debug` logger when `DEBUG` is set, else
+   * nothing (silent-logger.ts).
+   */
   logger?: ComponentLogger;
   /** Start listening at once (default true). */
   start?: boolean;
@@ -85,7 +89,7 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
     privateKey: init.privateKey,
     start: init.start ?? true,
     nodeInfo: init.nodeInfo,
-    logger: init.logger,
+    logger: init.logger ?? defaultComponentLogger(),
     addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
     transports: [tcp()],
     connectionEncrypters: [corkedNoise(crypto === undefined ? {} : { crypto })],
