@@ -135,6 +135,18 @@ describe('attached commands', () => {
     expect(statSync(join(dir, 'private', 'cli.sock')).mode & 0o777).toBe(0o600);
   });
 
+  it('sends no columns for a terminal of unknown size', async () => {
+    let columns: number | undefined = 1;
+    const { dir } = await serve(async (_argv, io) => {
+      columns = (io.stderr as { columns?: number }).columns;
+      return 0;
+    });
+    const c = capture();
+    Object.assign(c.io.stderr, { columns: 0 });
+    expect(await runAttached(['-d', dir, 'servers'], c.io)).toBe(0);
+    expect(columns).toBeUndefined();
+  });
+
   it('asks for stdin only when the command reads it', async () => {
     const { dir } = await serve(async (_argv, io) => {
       io.stdout.write((await readAll(io.stdin!)).toUpperCase());
@@ -201,12 +213,13 @@ describe('attached commands', () => {
     void runAttached(['-d', dir, 'put', 'slow'], c.io);
     await started.promise;
     // A closed stdout pipe makes the command line hang up, as a killed one would.
-    c.io.stdout.emit('error', new Error('EPIPE'));
+    c.io.stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     await new Promise<void>((r) => signal!.addEventListener('abort', () => r()));
     expect((signal!.reason as { code?: string }).code).toBe('CLI_NODE_DETACHED');
     const again = capture();
     expect(await runAttached(['-d', dir, 'get', 'URI:x'], again.io)).toBe(0);
     expect(again.stdout()).toBe('fine');
+    expect(c.stderr()).toBe('tessera: write EPIPE (EPIPE)\n');
     await expect
       .poll(() => logger.lines.find((l) => l.includes('"put" ended')))
       .toContain('exit 1');
