@@ -82,6 +82,8 @@ function relayOutput(
       void send(socket, encodeChunks(type, chunk)).then(() => callback());
     },
   });
+  // A write after the end (a command's stray write) must not crash the node.
+  out.on('error', () => undefined);
   return Object.assign(out, { isTTY: tty.isTTY, columns: tty.columns ?? undefined });
 }
 

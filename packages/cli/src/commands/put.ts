@@ -49,7 +49,9 @@ export const put: Command = {
         // A convergent key needs the whole content first: spool stdin to a private temp file.
         spool = await mkdtemp(join(tmpdir(), 'tessera-put-'));
         path = join(spool, 'stdin');
-        await pipeline(ctx.stdin, createWriteStream(path, { mode: 0o600 }));
+        await pipeline(ctx.stdin, createWriteStream(path, { mode: 0o600 }), {
+          signal: ctx.signal,
+        });
       }
       try {
         source = await fileSource(path);
