@@ -43,11 +43,14 @@ afterEach(async () => {
 });
 
 async function serve(
-  run: RunCommandLine,
+  run: (...args: Parameters<RunCommandLine>) => number | Promise<number>,
   dir = nodeDir(),
 ): Promise<{ dir: string; server: AttachServer; logger: ReturnType<typeof memoryLogger> }> {
   const logger = memoryLogger();
-  const server = await openAttachServer(dir, { logger, run });
+  const server = await openAttachServer(dir, {
+    logger,
+    run: (argv, io) => Promise.resolve(run(argv, io)),
+  });
   if (server === undefined) throw new Error(`no server: ${logger.lines.join('; ')}`);
   servers.push(server);
   server.serve({ ...shared, dir });
@@ -113,7 +116,7 @@ function aborted(signal: AbortSignal): Promise<unknown> {
 describe('attached commands', () => {
   it('relays argv, cwd, TTY flags, stdout, stderr and the exit code', async () => {
     let seen: { argv: readonly string[]; io: MainIo } | undefined;
-    const { dir, logger } = await serve(async (argv, io) => {
+    const { dir, logger } = await serve((argv, io) => {
       seen = { argv, io };
       io.stdout.write('x'.repeat(3 * 1024 * 1024));
       io.stderr.write('progress\n');
@@ -137,7 +140,7 @@ describe('attached commands', () => {
 
   it('sends no columns for a terminal of unknown size', async () => {
     let columns: number | undefined = 1;
-    const { dir } = await serve(async (_argv, io) => {
+    const { dir } = await serve((_argv, io) => {
       columns = (io.stderr as { columns?: number }).columns;
       return 0;
     });
@@ -163,7 +166,7 @@ describe('attached commands', () => {
 
   it('declines, so the command runs in-process, for other commands, dirs, and no node', async () => {
     let runs = 0;
-    const { dir } = await serve(async () => {
+    const { dir } = await serve(() => {
       runs++;
       return 0;
     });
@@ -177,7 +180,7 @@ describe('attached commands', () => {
   });
 
   it('refuses a header naming another directory (the node checks too)', async () => {
-    const { dir, logger } = await serve(async () => 0);
+    const { dir, logger } = await serve(() => 0);
     const other = nodeDir();
     const socket = createConnection(join(dir, 'private', 'cli.sock'));
     const header = {
@@ -264,7 +267,7 @@ describe('attached commands', () => {
   });
 
   it('survives garbage bytes, bad headers and silent connections', async () => {
-    const { dir, logger } = await serve(async (_argv, io) => {
+    const { dir, logger } = await serve((_argv, io) => {
       io.stdout.write('ok');
       return 0;
     });
@@ -297,7 +300,7 @@ describe('attached commands', () => {
 
 describe('the command-line socket', () => {
   it('fails clearly when another node serves the directory', async () => {
-    const { dir } = await serve(async () => 0);
+    const { dir } = await serve(() => 0);
     await expect(openAttachServer(dir, { logger: memoryLogger() })).rejects.toMatchObject({
       code: 'CLI_NODE_RUNNING',
     });
@@ -312,7 +315,7 @@ describe('the command-line socket', () => {
     ]);
     await once(child, 'exit');
     expect(statSync(path).isSocket()).toBe(true);
-    const { logger } = await serve(async (_argv, io) => {
+    const { logger } = await serve((_argv, io) => {
       io.stdout.write('new');
       return 0;
     }, dir);
@@ -330,7 +333,7 @@ describe('the command-line socket', () => {
     const dir = nodeDir();
     rmSync(join(dir, 'private'), { recursive: true });
     mkdirSync(join(dir, 'private'), { mode: 0o755 });
-    await serve(async () => 0, dir);
+    await serve(() => 0, dir);
     expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
   });
 });
