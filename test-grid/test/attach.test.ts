@@ -140,7 +140,7 @@ describe('commands attached to a running client node', () => {
   });
 
   it("abort the node's upload when the command line is killed; the node keeps serving", async () => {
-    const data = randomBytes(24 * 1024 * 1024);
+    const data = randomBytes(32 * 1024 * 1024);
     const path = await file('big.bin', data);
     const child = spawn(process.execPath, [TESSERA_BIN, '-d', alice, 'put', path], {
       stdio: 'ignore',

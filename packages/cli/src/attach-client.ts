@@ -100,7 +100,8 @@ export async function runAttached(
       cwd: io.cwd,
       stdoutIsTTY: io.stdout.isTTY === true,
       stderrIsTTY,
-      columns: stderrIsTTY && columns !== undefined && columns >= 1 ? columns : null,
+      columns:
+        stderrIsTTY && columns !== undefined && columns >= 1 ? Math.min(columns, 65535) : null,
       env,
     }),
   );
