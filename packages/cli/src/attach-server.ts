@@ -101,6 +101,14 @@ async function ensurePrivate(dir: string, logger: NodeLogger): Promise<void> {
  * @returns undefined when the path is too long for a Unix socket or cannot be listened on (logged:
  * commands then run in their own processes)
  * @throws {CliError} CLI_NODE_RUNNING when another node answers on the socket
+ * @example
+ * ```ts
+ * const cli = await openAttachServer(dir, { logger });
+ * const grid = await openGridClient({ ... });
+ * cli?.serve({ dir, grid, logger });
+ * // …
+ * await cli?.close();
+ * ```
  */
 export async function openAttachServer(
   dir: string,
