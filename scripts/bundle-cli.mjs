@@ -28,6 +28,24 @@ await build({
 });
 await chmod(outfile, 0o755);
 
+// The small entry the executable loads first (src/attach.ts): it hands commands to a running
+// client node. Only `node:` imports, so it loads in a few ms; the build fails if that changes.
+const attach = await build({
+  entryPoints: [join(root, 'packages/cli/dist/attach.js')],
+  outfile: join(root, 'packages/cli/dist/bundle/attach.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  metafile: true,
+});
+const attachInputs = Object.keys(attach.metafile.inputs).filter((p) => p.includes('node_modules'));
+if (attachInputs.length > 0) {
+  throw new Error(`The attach bundle must not import packages: ${attachInputs.join(', ')}`);
+}
+
 // The CHK encoder's worker threads load `segment-worker.js` beside the module that starts them:
 // in the bundle, beside tessera.mjs.
 await build({

@@ -9,13 +9,21 @@ export interface Grid {
   readonly introducer: NodeProcess;
   readonly introducerAddr: string;
   readonly storage: NodeProcess[];
-  /** Creates a client directory (not a running process: CLI commands run the client in-process). */
+  /**
+   * Creates a client directory. Not a running process: CLI commands run the client in-process,
+   * unless a test starts `tessera run` on it (a `NodeProcess`), which they then attach to.
+   */
   createClient(name: string, extraArgs?: string[]): Promise<string>;
   /** Runs `tessera -d CLIENTDIR …`. */
   client(
     dir: string,
     args: string[],
-    options?: { input?: Uint8Array | string; timeoutMs?: number },
+    options?: {
+      input?: Uint8Array | string;
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      timeoutMs?: number;
+    },
   ): Promise<CommandResult>;
   stop(): Promise<void>;
 }

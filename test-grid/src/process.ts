@@ -32,10 +32,16 @@ export interface CommandResult {
  */
 export function tessera(
   args: readonly string[],
-  options: { input?: Uint8Array | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: {
+    input?: Uint8Array | string;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CommandResult> {
   const child = spawn(process.execPath, [TESSERA_BIN, ...args], {
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];

@@ -48,7 +48,7 @@ async function gridUp(
   return { ready, stop };
 }
 
-it('brings up a grid, verifies a sample upload, serves other commands, stops on Ctrl-C, and restarts', async () => {
+it('brings up a grid, verifies a sample upload, runs commands on its client, stops on Ctrl-C, and restarts', async () => {
   root = await mkdtemp(join(tmpdir(), 'tessera-grid-up-'));
   const dir = join(root, 'grid');
   const first = await gridUp(dir);
@@ -58,7 +58,12 @@ it('brings up a grid, verifies a sample upload, serves other commands, stops on 
   expect(got.code).toBe(0);
   const { readFile } = await import('node:fs/promises');
   expect(got.stdout.equals(await readFile(file))).toBe(true);
+  // grid up's client ran it (docs/ARCHITECTURE.md "Attached commands").
+  const clientLog = await readFile(join(first.ready.client, 'logs', 'client.log'), 'utf8');
+  expect(clientLog).toMatch(/attached command "get" ended: exit 0/);
   expect(await first.stop()).toBe(0);
+  const { existsSync } = await import('node:fs');
+  expect(existsSync(join(first.ready.client, 'private', 'cli.sock'))).toBe(false);
 
   // The directory is reused: same nodes, same ports, so the first sample is still readable.
   const second = await gridUp(dir);

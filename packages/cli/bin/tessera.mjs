@@ -4,15 +4,27 @@
 // initial old-space limit stops V8 from running a full GC every few MiB of transferred buffers,
 // and a 4 MiB young generation stays in cache; together they cut a 100 MiB transfer's client
 // CPU by about a fifth. `node tessera.mjs` runs without them.
-try {
-  await import('../dist/bundle/tessera.mjs');
-} catch (err) {
-  if (
-    err?.code === 'ERR_MODULE_NOT_FOUND' &&
-    String(err.message).includes('dist/bundle/tessera.mjs')
-  ) {
-    process.stderr.write('tessera: not built yet: run "npm run build" first (CLI_NOT_BUILT)\n');
-    process.exit(1);
+//
+// First the small attach bundle: when a client node runs on the command's node directory
+// (`tessera run DIR`, or `grid up`), it runs `put`, `get` and `servers` on its open connections
+// and this process only relays bytes (docs/ARCHITECTURE.md "Attached commands"). Otherwise,
+// or with TESSERA_NO_ATTACH=1, the full CLI runs the command in this process.
+async function load(file) {
+  try {
+    return await import(file);
+  } catch (err) {
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file.slice(3))) {
+      process.stderr.write('tessera: not built yet: run "npm run build" first (CLI_NOT_BUILT)\n');
+      process.exit(1);
+    }
+    throw err;
   }
-  throw err;
 }
+
+const code =
+  process.env.TESSERA_NO_ATTACH === '1'
+    ? undefined
+    : await (await load('../dist/bundle/attach.mjs')).attachProcess();
+if (code === undefined) await load('../dist/bundle/tessera.mjs');
+// Flush stdout before exiting: a pipe may still hold the last write.
+else process.stdout.write('', () => process.exit(code));

@@ -32,7 +32,9 @@ async function readSecret(dir: string, name: string): Promise<Uint8Array> {
 }
 
 /**
- * Opens the client node in `ctx.nodeDir`.
+ * Opens the client node in `ctx.nodeDir`. When a running client node runs the command for an
+ * attached command line (`ctx.sharedClient`), the config and secrets are read as always but the
+ * node's open grid connection and log are used, and `close()` leaves them open.
  * @throws {CliError} CLI_NOT_A_NODE, CLI_BAD_CONFIG, CLI_NOT_A_CLIENT, CLI_BAD_NODE_DIR
  */
 export async function openClient(ctx: CommandContext): Promise<ClientContext> {
@@ -48,6 +50,10 @@ export async function openClient(ctx: CommandContext): Promise<ClientContext> {
     convergence: await readSecret(dir, 'convergence'),
     lease: await readSecret(dir, 'secret'),
   };
+  const shared = ctx.sharedClient;
+  if (shared !== undefined) {
+    return { config, secrets, grid: shared.grid, logger: shared.logger, close: async () => {} };
+  }
   const privateKey = await loadOrCreateNodeKey(join(dir, ...NODE_KEY_PATH));
   const logger = openFileLogger(join(dir, 'logs', 'client.log'), ctx.verbose);
   let grid: GridClient;

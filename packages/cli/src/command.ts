@@ -1,5 +1,18 @@
 /** The shape of a CLI command: one file per command under `commands/` (Helia style). */
 import type { ParseArgsConfig } from 'node:util';
+import type { GridClient } from '@tessera/client';
+import type { NodeLogger } from './file-logger.ts';
+
+/**
+ * A running client node's open grid connection, lent to the commands it runs for attached
+ * command lines (`attach-server.ts`); `openClient` uses it instead of opening its own.
+ */
+export interface SharedClient {
+  /** The node directory it serves (resolved). */
+  readonly dir: string;
+  readonly grid: GridClient;
+  readonly logger: NodeLogger;
+}
 
 /** What a command's `run` gets. */
 export interface CommandContext {
@@ -11,6 +24,10 @@ export interface CommandContext {
   readonly nodeDir: string;
   /** True when `-d` or `$TESSERA_NODE_DIR` named the node directory explicitly. */
   readonly nodeDirGiven: boolean;
+  /** The directory relative local paths resolve against: the invoking shell's. */
+  readonly cwd: string;
+  /** When a running client node runs the command: its grid connection, for `ctx.nodeDir`. */
+  readonly sharedClient?: SharedClient;
   readonly json: boolean;
   readonly verbose: boolean;
   readonly stdin: NodeJS.ReadableStream;

@@ -19,6 +19,14 @@ export class CliError extends Error {
   }
 }
 
+/** Bytes on a client node's command-line socket that break the attach protocol. */
+export class AttachProtocolError extends CliError {
+  constructor(message: string) {
+    super('CLI_ATTACH_PROTOCOL', message);
+    this.name = 'AttachProtocolError';
+  }
+}
+
 const FS_ERRORS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EACCES: 'permission denied',

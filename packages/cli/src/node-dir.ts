@@ -1,21 +1,9 @@
 /** The node directory: its location, config file and secrets (CLI.md "Nodes"). */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { base32Decode } from '@tessera/caps';
 import { CliError } from './errors.ts';
 import { readNodeConfig, type NodeConfig } from './node-config.ts';
-
-/** Resolves the node directory from `-d`, `$TESSERA_NODE_DIR`, or `~/.tessera`. */
-export function resolveNodeDir(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv,
-): { dir: string; given: boolean } {
-  if (flag !== undefined) return { dir: resolve(flag), given: true };
-  const fromEnv = env.TESSERA_NODE_DIR;
-  if (fromEnv !== undefined && fromEnv !== '') return { dir: resolve(fromEnv), given: true };
-  return { dir: join(homedir(), '.tessera'), given: false };
-}
 
 /**
  * Reads a secret from `DIR/private/NAME` (base32), or undefined when there is no such file.

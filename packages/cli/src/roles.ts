@@ -1,11 +1,12 @@
 /**
  * What `tessera run` starts for each role: the introducer service; a storage node that
  * announces itself to its introducers; or a client node that keeps its server directory (and
- * its on-disk cache) fresh.
+ * its on-disk cache) fresh and runs the commands of attached command lines on its connections
+ * (`attach-server.ts`).
  */
 import { join } from 'node:path';
 import type { PrivateKey } from '@libp2p/interface';
-import { openGridClient } from '@tessera/client';
+import { openGridClient, type GridClient } from '@tessera/client';
 import {
   announcer,
   SEQNUM_FILE,
@@ -13,6 +14,7 @@ import {
   startIntroducerNode,
 } from '@tessera/introducer';
 import { startStorageNode } from '@tessera/storage-server';
+import { openAttachServer } from './attach-server.ts';
 import type { NodeLogger } from './file-logger.ts';
 import type { NodeConfig } from './node-config.ts';
 
@@ -87,14 +89,30 @@ export async function startRole(config: NodeConfig, ctx: RoleContext): Promise<R
       };
     }
     case 'client': {
-      const grid = await openGridClient({
-        privateKey,
-        introducers: config.introducers,
-        cachePath: join(dir, 'private', SERVER_CACHE_FILE),
-        encoding: config.client,
-        logger,
-      });
-      return { peerId: grid.node.peerId.toString(), addrs: [], stop: () => grid.close() };
+      // Claim the command-line socket first: a second node on the directory fails here.
+      const cli = await openAttachServer(dir, { logger });
+      let grid: GridClient;
+      try {
+        grid = await openGridClient({
+          privateKey,
+          introducers: config.introducers,
+          cachePath: join(dir, 'private', SERVER_CACHE_FILE),
+          encoding: config.client,
+          logger,
+        });
+      } catch (err) {
+        await cli?.close();
+        throw err;
+      }
+      cli?.serve({ dir, grid, logger });
+      return {
+        peerId: grid.node.peerId.toString(),
+        addrs: [],
+        async stop() {
+          await cli?.close();
+          await grid.close();
+        },
+      };
     }
   }
 }

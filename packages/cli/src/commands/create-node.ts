@@ -132,7 +132,7 @@ export const createIntroducer: Command = {
   },
   positionals: [1, 1],
   async run(ctx) {
-    const dir = resolve(ctx.args[0]);
+    const dir = resolve(ctx.cwd, ctx.args[0]);
     const config = baseConfig('introducer', ctx);
     config.introducer = encodingFrom(ctx);
     await createNodeDir(dir, config);
@@ -166,7 +166,7 @@ export const createNode: Command = {
   },
   positionals: [1, 1],
   async run(ctx) {
-    const dir = resolve(ctx.args[0]);
+    const dir = resolve(ctx.cwd, ctx.args[0]);
     const config = baseConfig('storage', ctx);
     if (config.introducers.length === 0)
       throw new UsageError('create-node needs at least one --introducer');
@@ -210,7 +210,7 @@ export const createClient: Command = {
   },
   positionals: [1, 1],
   async run(ctx) {
-    const dir = resolve(ctx.args[0]);
+    const dir = resolve(ctx.cwd, ctx.args[0]);
     const config = baseConfig('client', ctx);
     if (config.introducers.length === 0)
       throw new UsageError('create-client needs at least one --introducer');

@@ -1,4 +1,5 @@
 /** `tessera debug chk-cap`: the CHK cap `put` would produce, computed offline (CLI.md "Files"). */
+import { resolve } from 'node:path';
 import { base32Decode } from '@tessera/caps';
 import { fileSource, planChkUpload } from '@tessera/immutable';
 import type { Command } from '../command.ts';
@@ -61,7 +62,7 @@ export const debugChkCap: Command = {
     const path = ctx.args[0];
     let source;
     try {
-      source = await fileSource(path);
+      source = await fileSource(resolve(ctx.cwd, path));
     } catch (err) {
       throw new CliError('CLI_CANNOT_READ', `Cannot read "${path}": ${describeFsError(err)}`, {
         cause: err,

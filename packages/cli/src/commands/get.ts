@@ -1,7 +1,7 @@
 /** `tessera get SOURCE [LOCAL|-] [--range START-END]`: download a file (CLI.md "Files"). */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseCap } from '@tessera/caps';
 import { downloadImmutable } from '@tessera/client';
@@ -53,7 +53,10 @@ export const get: Command = {
         ? parseRange(ctx.values.range, size)
         : { start: 0, end: size };
     const toStdout = local === '-';
-    const tmp = toStdout ? undefined : join(dirname(local), `.${basename(local)}.tessera-partial`);
+    const target = resolve(ctx.cwd, local);
+    const tmp = toStdout
+      ? undefined
+      : join(dirname(target), `.${basename(target)}.tessera-partial`);
     const out = toStdout ? ctx.stdout : createWriteStream(tmp!, { mode: 0o644 });
     const write = async (chunk: Uint8Array): Promise<void> => {
       if (!out.write(chunk)) await once(out, 'drain');
@@ -90,7 +93,7 @@ export const get: Command = {
           file.end((err?: Error | null) => (err ? reject(err) : resolve())),
         );
         try {
-          await rename(tmp, local);
+          await rename(tmp, target);
         } catch (err) {
           throw new CliError(
             'CLI_CANNOT_WRITE',

@@ -1,8 +1,10 @@
 /**
  * `tessera grid up [DIR] [--nodes N]`: a local grid in one command (CLI.md "Nodes"): an
  * introducer, N storage nodes and a client directory on loopback, all in this process; a
- * sample upload and download to show it works; then the foreground until Ctrl-C. An existing
- * DIR is reused: its nodes keep their keys, ports and shares.
+ * sample upload and download to show it works; then the foreground until Ctrl-C, serving the
+ * client directory's command lines (`attach-server.ts`) with the client it opened, so commands
+ * on `DIR/client` need not connect to the grid themselves. An existing DIR is reused: its nodes
+ * keep their keys, ports and shares.
  */
 import { randomBytes } from 'node:crypto';
 import { access, writeFile } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { downloadImmutable, uploadImmutable } from '@tessera/client';
 import { parseCap, type ChkCap } from '@tessera/caps';
 import { fileSource } from '@tessera/immutable';
 import type { Command } from '../command.ts';
-import { openClient } from '../client-context.ts';
+import { openAttachServer, type AttachServer } from '../attach-server.ts';
+import { openClient, type ClientContext } from '../client-context.ts';
 import { CliError } from '../errors.ts';
 import { openFileLogger, type NodeLogger } from '../file-logger.ts';
 import { launchNode, untilAborted } from '../node-launch.ts';
@@ -36,13 +39,15 @@ export const gridUp: Command = {
   options: { nodes: { type: 'string' } },
   positionals: [0, 1],
   async run(ctx) {
-    const dir = resolve(ctx.args[0] ?? 'tessera-grid');
+    const dir = resolve(ctx.cwd, ctx.args[0] ?? 'tessera-grid');
     const count =
       typeof ctx.values.nodes === 'string' ? parseCount(ctx.values.nodes, '--nodes', 1, 256) : 10;
     const say = (line: string): void => {
       if (!ctx.json) ctx.stderr.write(`${line}\n`);
     };
     const started: { node: RunningNode; logger: NodeLogger }[] = [];
+    let client: ClientContext | undefined;
+    let cli: AttachServer | undefined;
     const launch = async (nodeDir: string): Promise<RunningNode> => {
       const logger = openFileLogger(join(nodeDir, 'logs', 'node.log'), ctx.verbose);
       try {
@@ -108,52 +113,49 @@ export const gridUp: Command = {
       const samplePath = join(dir, 'sample.bin');
       const sample = randomBytes(SAMPLE_SIZE);
       await writeFile(samplePath, sample);
-      const client = await openClient({ ...ctx, nodeDir: clientDir });
-      let cap: string;
-      try {
-        const e = client.grid.encoding();
-        const servers = await client.grid.waitForServers({
-          minServers: count,
-          timeoutMs: 15_000,
-          signal: ctx.signal,
-        });
-        const t0 = performance.now();
-        const result = await uploadImmutable(await fileSource(samplePath), {
-          servers,
-          secrets: client.secrets,
-          encoding: {
-            neededShares: e.sharesNeeded,
-            happy: e.sharesHappy,
-            totalShares: e.sharesTotal,
-            maxSegmentSize: 1024 * 1024,
-          },
-          signal: ctx.signal,
-          logger: client.logger,
-        });
-        const t1 = performance.now();
-        const parts: Uint8Array[] = [];
-        for await (const chunk of downloadImmutable(parseCap(result.readCap) as ChkCap, {
-          servers,
-          signal: ctx.signal,
-        })) {
-          parts.push(chunk);
-        }
-        const t2 = performance.now();
-        if (!Buffer.concat(parts).equals(sample)) {
-          throw new CliError(
-            'CLI_GRID',
-            'Cannot verify the grid: the sample file came back different',
-          );
-        }
-        cap = result.readCap;
-        say(
-          `Uploaded a ${SAMPLE_SIZE / 1048576} MiB sample file in ${((t1 - t0) / 1000).toFixed(2)} s ` +
-            `(${e.sharesNeeded}-of-${e.sharesTotal} on ${result.shareMap.size} servers), downloaded and verified it in ${((t2 - t1) / 1000).toFixed(2)} s.`,
-        );
-      } finally {
-        await client.close();
+      client = await openClient({ ...ctx, nodeDir: clientDir });
+      cli = await openAttachServer(clientDir, { logger: client.logger });
+      const e = client.grid.encoding();
+      const servers = await client.grid.waitForServers({
+        minServers: count,
+        timeoutMs: 15_000,
+        signal: ctx.signal,
+      });
+      const t0 = performance.now();
+      const result = await uploadImmutable(await fileSource(samplePath), {
+        servers,
+        secrets: client.secrets,
+        encoding: {
+          neededShares: e.sharesNeeded,
+          happy: e.sharesHappy,
+          totalShares: e.sharesTotal,
+          maxSegmentSize: 1024 * 1024,
+        },
+        signal: ctx.signal,
+        logger: client.logger,
+      });
+      const t1 = performance.now();
+      const parts: Uint8Array[] = [];
+      for await (const chunk of downloadImmutable(parseCap(result.readCap) as ChkCap, {
+        servers,
+        signal: ctx.signal,
+      })) {
+        parts.push(chunk);
       }
-      const rel = relative(process.cwd(), clientDir) || '.';
+      const t2 = performance.now();
+      if (!Buffer.concat(parts).equals(sample)) {
+        throw new CliError(
+          'CLI_GRID',
+          'Cannot verify the grid: the sample file came back different',
+        );
+      }
+      const cap = result.readCap;
+      say(
+        `Uploaded a ${SAMPLE_SIZE / 1048576} MiB sample file in ${((t1 - t0) / 1000).toFixed(2)} s ` +
+          `(${e.sharesNeeded}-of-${e.sharesTotal} on ${result.shareMap.size} servers), downloaded and verified it in ${((t2 - t1) / 1000).toFixed(2)} s.`,
+      );
+      cli?.serve({ dir: clientDir, grid: client.grid, logger: client.logger });
+      const rel = relative(ctx.cwd, clientDir) || '.';
       if (ctx.json) {
         ctx.stdout.write(
           `${JSON.stringify({ event: 'grid-ready', dir, client: clientDir, introducer: introducerAddr, nodes: count, cap })}\n`,
@@ -175,6 +177,8 @@ export const gridUp: Command = {
       await untilAborted(ctx.signal);
       say('Stopping the grid.');
     } finally {
+      await cli?.close();
+      await client?.close();
       await Promise.all(
         started.map(async ({ node, logger }) => {
           await node.stop().catch(() => undefined);

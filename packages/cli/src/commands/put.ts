@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { uploadImmutable } from '@tessera/client';
 import { fileSource, type ByteSource } from '@tessera/immutable';
@@ -44,12 +44,14 @@ export const put: Command = {
     let spool: string | undefined;
     let source: ByteSource;
     try {
-      let path = local;
+      let path = resolve(ctx.cwd, local);
       if (local === '-') {
         // A convergent key needs the whole content first: spool stdin to a private temp file.
         spool = await mkdtemp(join(tmpdir(), 'tessera-put-'));
         path = join(spool, 'stdin');
-        await pipeline(ctx.stdin, createWriteStream(path, { mode: 0o600 }));
+        await pipeline(ctx.stdin, createWriteStream(path, { mode: 0o600 }), {
+          signal: ctx.signal,
+        });
       }
       try {
         source = await fileSource(path);

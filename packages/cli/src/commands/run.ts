@@ -18,7 +18,7 @@ export const run: Command = {
   options: {},
   positionals: [1, 1],
   async run(ctx) {
-    const dir = resolve(ctx.args[0]);
+    const dir = resolve(ctx.cwd, ctx.args[0]);
     await readNodeConfig(dir); // fail before creating anything in a directory that is not a node
     const logger = openFileLogger(join(dir, 'logs', 'node.log'), ctx.verbose);
     let node: RunningNode | undefined;
