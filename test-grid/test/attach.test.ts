@@ -64,6 +64,21 @@ async function file(name: string, data: Uint8Array): Promise<string> {
 }
 
 describe('commands attached to a running client node', () => {
+  it('find the node connected to the storage servers before their first command', async () => {
+    const deadline = Date.now() + 20_000;
+    let log = '';
+    const connected = (): number =>
+      new Set(
+        log.split('\n').flatMap((l) => /connected to storage server (\S+)/.exec(l)?.[1] ?? []),
+      ).size;
+    while (Date.now() < deadline) {
+      log = await readFile(join(alice, 'logs', 'node.log'), 'utf8').catch(() => '');
+      if (connected() >= 5) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(connected()).toBe(5);
+  });
+
   it('run put, get and servers in the node, with the in-process results', async () => {
     const data = randomBytes(100_000);
     const path = await file('same.bin', data);

@@ -105,10 +105,13 @@ export async function startRole(config: NodeConfig, ctx: RoleContext): Promise<R
         throw err;
       }
       cli?.serve({ dir, grid, logger });
+      // Connections up front: an attached command does not pay ten handshakes.
+      const stopConnecting = grid.keepConnected();
       return {
         peerId: grid.node.peerId.toString(),
         addrs: [],
         async stop() {
+          stopConnecting();
           await cli?.close();
           await grid.close();
         },

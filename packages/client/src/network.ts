@@ -63,6 +63,11 @@ class NetworkServer implements StorageServerHandle {
     return this.#client;
   }
 
+  /** Opens the connection and its RPC stream now, so a later request does not wait for them. */
+  connect(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    return this.client.rpc.connect(options);
+  }
+
   /** Ends the connection's RPC stream. */
   async disconnect(): Promise<void> {
     const client = this.#client;
@@ -152,6 +157,9 @@ class NetworkServer implements StorageServerHandle {
 /** How long closing a grid client may take before it is abandoned. */
 export const CLOSE_DEADLINE_MS = 2_000;
 
+/** Deadline of each connection `keepConnected` opens, ms. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** Runs `fn`, but resolves after `ms` at the latest (the timer keeps the process alive till then). */
 async function settleWithin(ms: number, fn: () => Promise<void>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -196,6 +204,12 @@ export interface GridClient {
   }): Promise<StorageServerHandle[]>;
   /** k, happy, N: own settings, else the introducer's, else 3/7/10. */
   encoding(): { sharesNeeded: number; sharesHappy: number; sharesTotal: number };
+  /**
+   * Connects to every known storage server now, and to each one announced later, so that
+   * commands do not pay the handshakes (what a long-running client does). Failures are logged
+   * and left to the next request. Returns a function that stops connecting to new ones.
+   */
+  keepConnected(): () => void;
   close(): Promise<void>;
 }
 
@@ -245,6 +259,21 @@ export async function openGridClient(init: GridClientInit): Promise<GridClient> 
       return servers();
     },
     encoding: () => resolveEncoding(init.encoding, directory.recommendedEncoding()),
+    keepConnected() {
+      const connect = (h: StorageServerHandle): void => {
+        const name = h.nickname || h.id;
+        (h as NetworkServer).connect({ timeoutMs: CONNECT_TIMEOUT_MS }).then(
+          () => init.logger?.info(`connected to storage server ${name}`),
+          (err: unknown) => init.logger?.debug(`connecting to ${name}: ${(err as Error).message}`),
+        );
+      };
+      servers().forEach(connect);
+      return directory.onChange((change) => {
+        if (change.kind === 'removed') return;
+        const handle = servers().find((h) => h.id === change.server.peerId);
+        if (handle !== undefined) connect(handle);
+      });
+    },
     async close() {
       // libp2p can wait forever for a connection reset while it closes (a write queue that
       // never drains): bound the shutdown, so a command that has done its work always ends.

@@ -257,6 +257,29 @@ export class RpcClient<M extends MessageTypes, S = null> {
     return this.#subscription(peer, stream, reader, options.signal);
   }
 
+  /**
+   * Opens the session now rather than at the first request (a long-running client warms its
+   * connections up front); nothing happens when one is open or opening.
+   * @throws {RequestTimeoutError} `PROTOCOL_REQUEST_TIMEOUT`
+   * @throws {DialFailedError} `PROTOCOL_DIAL_FAILED`
+   */
+  async connect(options: CallOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const deadline = createDeadline(timeoutMs, options.signal);
+    try {
+      await this.#ensureSession(deadline.signal);
+    } catch (err) {
+      throw this.#mapError(
+        err,
+        deadline,
+        options.signal,
+        () => new RequestTimeoutError('connect', timeoutMs),
+      );
+    } finally {
+      deadline.dispose();
+    }
+  }
+
   /** Closes the session gracefully: the server finishes what it runs, then the stream ends. */
   async close(): Promise<void> {
     const session = this.#session;

@@ -63,6 +63,42 @@ describe('RPC over libp2p streams', () => {
     expect(await api.request('echo', { text: 'after' })).toEqual({ text: 'after' });
   });
 
+  it('connects ahead of the first request, once, and requests then use that session', async () => {
+    const other = await startNode(false);
+    try {
+      const early = rpcClient(other, server.getMultiaddrs(), { service: testService });
+      expect(other.getConnections().length).toBe(0);
+      await Promise.all([early.connect(), early.connect()]);
+      expect(other.getConnections().length).toBe(1);
+      const streams = other.getConnections()[0].streams.length;
+      await early.connect(); // open already: nothing new
+      expect(await early.request('echo', { text: 'warm' })).toEqual({ text: 'warm' });
+      expect(other.getConnections()[0].streams.length).toBe(streams);
+      await early.close();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('fails connect with PROTOCOL_REQUEST_TIMEOUT when the peer never answers', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as net.AddressInfo;
+    const stuck = rpcClient(client, [multiaddr(`/ip4/127.0.0.1/tcp/${port}`)], {
+      service: testService,
+    });
+    try {
+      await expect(stuck.connect({ timeoutMs: 200 })).rejects.toMatchObject({
+        code: 'PROTOCOL_REQUEST_TIMEOUT',
+      });
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+  });
+
   it('carries bodies larger than one yamux window', async () => {
     const text = 'x'.repeat(5_000_000);
     expect((await api.request('big', { text })).text).toBe('X'.repeat(5_000_000));
