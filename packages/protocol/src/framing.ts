@@ -367,6 +367,9 @@ export class FrameReader {
       if (this.#ended) return false;
       this.#need = n;
       this.#resume();
+      // Resuming hands over what the paused stream queued, synchronously: it may have
+      // completed the frame (or ended the stream), and no later event would say so.
+      if (this.#buffered >= n || this.#ended || this.#error !== undefined) continue;
       signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
         const onAbort = (): void => {

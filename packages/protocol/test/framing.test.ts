@@ -185,6 +185,23 @@ describe('frames', () => {
     await a.close();
   });
 
+  it('completes a frame whose rest arrives while resuming a paused stream', async () => {
+    // The stream pauses on the first part (above the high water mark, before any read); the
+    // rest is queued inside the paused stream, which hands it over synchronously on resume.
+    const [a, b] = await streamPair();
+    const reader = new FrameReader(b, { highWaterBytes: 1000 });
+    const frame = encodeFrame(new Uint8Array(5000).fill(7), 10_000);
+    a.send(frame.subarray(0, 2500));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.readStatus).toBe('paused');
+    a.send(frame.subarray(2500));
+    await new Promise((r) => setTimeout(r, 20));
+    const read = reader.read(10_000, { signal: AbortSignal.timeout(2_000) });
+    await expect(read).resolves.toEqual(new Uint8Array(5000).fill(7));
+    reader.release();
+    await a.close();
+  });
+
   it('computes varint lengths', () => {
     expect([0, 127, 128, 16383, 16384, 2 ** 32 - 1].map(varintLength)).toEqual([1, 1, 2, 2, 3, 5]);
   });
