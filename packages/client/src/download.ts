@@ -5,9 +5,8 @@
  * reports corruption to the server that sent it.
  */
 import { chkStorageIndex, type ChkCap } from '@tessera/caps';
-import { decodeChk, type ShareReader } from '@tessera/immutable';
+import { decodeChk, withDeadline, type ShareReader } from '@tessera/immutable';
 import { DOWNLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
-import { deadlineSignal } from './deadline.ts';
 import { permutedServers } from './permuted-ring.ts';
 import type { StorageServerHandle } from './server.ts';
 
@@ -39,9 +38,9 @@ export async function findShares(
     ring.map(async (server): Promise<Found | undefined> => {
       const t0 = performance.now();
       try {
-        const shares = await server.listShares(storageIndex, {
-          signal: deadlineSignal(DOWNLOAD_QUERY_TIMEOUT_MS, signal),
-        });
+        const shares = await withDeadline(DOWNLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
+          server.listShares(storageIndex, { signal: deadline }),
+        );
         return { server, shares, ms: performance.now() - t0 };
       } catch {
         signal?.throwIfAborted();

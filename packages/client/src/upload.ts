@@ -4,9 +4,8 @@
  * same upload left behind, then stream every segment's blocks to every server in parallel
  * with bounded buffers, and close the buckets.
  */
-import { planChkUpload, type ByteSource, type ShareWrite } from '@tessera/immutable';
+import { planChkUpload, withDeadline, type ByteSource, type ShareWrite } from '@tessera/immutable';
 import { UPLOAD_QUERY_TIMEOUT_MS } from './constants.ts';
-import { deadlineSignal } from './deadline.ts';
 import { ClientError } from './errors.ts';
 import { assertHappiness } from './happiness.ts';
 import { permutedServers } from './permuted-ring.ts';
@@ -147,9 +146,9 @@ export async function uploadImmutable(
         const answers = await Promise.all(
           step.serverIds.map(async (id): Promise<ExistingSharesAnswer> => {
             try {
-              const shares = await byId.get(id)!.listShares(storageIndex, {
-                signal: deadlineSignal(UPLOAD_QUERY_TIMEOUT_MS, signal),
-              });
+              const shares = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
+                byId.get(id)!.listShares(storageIndex, { signal: deadline }),
+              );
               return { serverId: id, shares };
             } catch (err) {
               signal?.throwIfAborted();
@@ -166,14 +165,16 @@ export async function uploadImmutable(
           step.requests.map(async (request): Promise<AllocationReply> => {
             const server = byId.get(request.serverId)!;
             try {
-              const r = await server.allocateBuckets(
-                {
-                  storageIndex,
-                  ...secretsOf(server),
-                  shareNums: [...request.shares],
-                  allocatedSize: layout.allocatedSize,
-                },
-                { signal: deadlineSignal(UPLOAD_QUERY_TIMEOUT_MS, signal) },
+              const r = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
+                server.allocateBuckets(
+                  {
+                    storageIndex,
+                    ...secretsOf(server),
+                    shareNums: [...request.shares],
+                    allocatedSize: layout.allocatedSize,
+                  },
+                  { signal: deadline },
+                ),
               );
               for (const n of r.allocated) {
                 // Only a resumed upload can hold bytes; a server that does not say is asked.

@@ -26,6 +26,7 @@ import {
   type ChkUeb,
 } from '@tessera/caps';
 import { createCodec } from '@tessera/codec';
+import { withDeadline } from './deadline.ts';
 import {
   BadCiphertextError,
   BadRangeError,
@@ -148,12 +149,10 @@ export async function* decodeChk(
    * Reads from a share with a deadline: a share whose server is slow to answer is dropped like
    * a failed one, and another share is used (spec §4.4: overdue requests try another share).
    */
-  const read = (s: ShareState, offset: number, length: number): Promise<Uint8Array> => {
-    const timeout = AbortSignal.timeout(options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
-    return s.reader.read(offset, length, {
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  };
+  const read = (s: ShareState, offset: number, length: number): Promise<Uint8Array> =>
+    withDeadline(options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS, signal, (deadline) =>
+      s.reader.read(offset, length, { signal: deadline }),
+    );
 
   /** Reads and validates a share's metadata; afterwards it can serve blocks. */
   const prepare = async (s: ShareState): Promise<void> => {

@@ -16,4 +16,5 @@ export * from './constants.ts';
 export * from './source.ts';
 export * from './encoder.ts';
 export * from './decoder.ts';
+export * from './deadline.ts';
 export { closeSegmentWorkers } from './segment-coder.ts';
