@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // Grid benchmark: `npm run bench:grid [-- --json] [-- --filter NAME] [-- --quick] [-- --keep]`
-// (--runs N: runs of the 100 MiB cases, default 3; --nodes N: storage nodes, default 10).
+// (--runs N: runs of the 100 MiB cases, default 3; --nodes N: storage nodes, default 10;
+// --mode attached|standalone|both, default both).
 // Starts a local grid from the built CLI in a temp dir (an introducer, 10 storage nodes, a 3-of-10
-// client; all on 127.0.0.1, port 0), then measures what a user sees, as Tahoe-LAFS was measured:
+// client; all on 127.0.0.1, port 0), then measures what a user sees, as Tahoe-LAFS was measured,
+// in two modes:
+//   standalone  no client node runs: each command starts, dials the servers and exits (names
+//               end in `.standalone`)
+//   attached    `tessera run CLIENTDIR` runs and the commands attach to it, as Tahoe's CLI
+//               always talks to its running node (the issue's names); grid.client.rss.1GiB is
+//               then the client node's peak (the command's own beside it), and the idle grid
+//               includes the client node
+// The cases:
 //   grid.put.100MiB       MB/s (10^6 bytes / s) of `tessera put` of 100 MiB, wall time of the
 //                         whole command, median of --runs (3) runs with fresh random content
 //   grid.get.100MiB       the same for `tessera get` of the last cap (the output is checked)
@@ -48,8 +57,16 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     runs: { type: 'string' },
     nodes: { type: 'string' },
+    mode: { type: 'string', default: 'both' },
   },
 });
+if (!['attached', 'standalone', 'both'].includes(values.mode)) {
+  process.stderr.write(
+    `bench-grid: --mode is attached, standalone or both, not "${values.mode}"\n`,
+  );
+  process.exit(2);
+}
+const MODES = values.mode === 'both' ? ['standalone', 'attached'] : [values.mode];
 
 const STORAGE_NODES = values.nodes === undefined ? 10 : Number(values.nodes);
 const BIG_RUNS = values.runs === undefined ? 3 : Number(values.runs);
@@ -61,17 +78,16 @@ const BIG = 100 * MiB;
 const HUGE = 1024 * MiB;
 const SMALL = 4096;
 
-const CASES = [
+/** Cases run once per mode (a `.standalone` suffix in that mode), then the grid-wide ones. */
+const CLIENT_CASES = [
   'grid.put.100MiB',
   'grid.get.100MiB',
   'grid.put.4KiB',
   'grid.client.rss.1GiB',
-  'grid.storage.rss',
-  'grid.idle.cpu',
 ];
-const selected = new Set(
-  CASES.filter((n) => values.filter === undefined || n.includes(values.filter)),
-);
+const GRID_CASES = ['grid.storage.rss', 'grid.idle.cpu'];
+const matches = (n) => values.filter === undefined || n.includes(values.filter);
+const selected = new Set([...CLIENT_CASES, ...GRID_CASES].filter(matches));
 if (values.quick && selected.delete('grid.client.rss.1GiB'))
   status('--quick: skipping grid.client.rss.1GiB');
 if (selected.size === 0) {
@@ -111,6 +127,11 @@ const clientLog = createWriteStream(join(logDir, 'client-commands.log'), { flags
 let introducer;
 /** @type {NodeProcess[]} */
 const storage = [];
+/** The client node of the attached mode, while it runs. @type {NodeProcess | undefined} */
+let clientNode;
+/** The mode being measured: its commands' environment and its case names. */
+let mode = MODES[0];
+const caseName = (name) => (mode === 'standalone' ? `${name}.standalone` : name);
 let failed = false;
 /** A run far slower than its siblings: keep the logs to see why (see noteOutliers). */
 let keepLogs = false;
@@ -126,7 +147,13 @@ function noteOutliers(name, times) {
   );
 }
 
-const cli = (args, options = {}) => runTessera(args, { log: clientLog, ...options });
+// Standalone commands must not attach, even to a client node left from another mode.
+const cli = (args, options = {}) =>
+  runTessera(args, {
+    log: clientLog,
+    ...(mode === 'standalone' ? { env: { TESSERA_NO_ATTACH: '1' } } : {}),
+    ...options,
+  });
 const client = (args, options) => cli(['-d', clientDir, ...args], options);
 
 async function setUpGrid() {
@@ -165,8 +192,14 @@ async function setUpGrid() {
   status(`grid up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${root})`);
 }
 
+/** Starts `tessera run CLIENTDIR`: commands attach to it from then on. */
+async function startClientNode() {
+  clientNode = new NodeProcess('client', clientDir, join(logDir, 'client-node.log'));
+  await clientNode.start();
+}
+
 function assertGridRunning() {
-  for (const node of [introducer, ...storage]) {
+  for (const node of [introducer, ...storage, clientNode]) {
     if (node !== undefined && !node.running)
       throw new Error(`${node.name} is no longer running (log: ${node.logPath})`);
   }
@@ -202,21 +235,30 @@ function cpuProbe(name) {
       { user: 0, system: 0 },
     );
   const before = sum();
+  const nodeTicks = () => {
+    if (clientNode === undefined) return 0;
+    const t = cpuTicksSplit(clientNode.pid);
+    return (t.user + t.system) / hz;
+  };
+  const nodeBefore = nodeTicks();
   return {
     options: timed,
     storageSeconds: () => {
       const now = sum();
       return { user: now.user - before.user, system: now.system - before.system };
     },
+    clientNodeSeconds: () => (clientNode === undefined ? undefined : nodeTicks() - nodeBefore),
   };
 }
 
 /** CPU seconds of the client command and of all storage nodes together during it. */
 function cpuSplit(r, probe) {
   const s = probe.storageSeconds();
+  const node = probe.clientNodeSeconds();
   return {
     client: r.cpuSeconds === undefined ? null : round(r.cpuSeconds, 2),
     clientSystem: r.cpuSplit === undefined ? null : round(r.cpuSplit.system, 2),
+    ...(node === undefined ? {} : { clientNode: round(node, 2) }),
     storage: round(s.user + s.system, 2),
     storageSystem: round(s.system, 2),
   };
@@ -235,9 +277,9 @@ async function benchPut100() {
       `put 100 MiB #${i + 1}: ${r.seconds.toFixed(2)} s (CPU s ${JSON.stringify(cpu.at(-1))})`,
     );
   }
-  noteOutliers('grid.put.100MiB', times);
+  noteOutliers(caseName('grid.put.100MiB'), times);
   const s = median(times);
-  report('grid.put.100MiB', mbps(BIG, s), 'MB/s', {
+  report(caseName('grid.put.100MiB'), mbps(BIG, s), 'MB/s', {
     seconds: round(s),
     runs: times.map((t) => round(t)),
     cpuSeconds: cpu[times.indexOf(s)] ?? cpu[0],
@@ -265,9 +307,9 @@ async function benchGet100() {
       throw new Error(`tessera get ${last.cap}: the output differs from the uploaded file`);
   }
   rmSync(out, { force: true });
-  noteOutliers('grid.get.100MiB', times);
+  noteOutliers(caseName('grid.get.100MiB'), times);
   const s = median(times);
-  report('grid.get.100MiB', mbps(BIG, s), 'MB/s', {
+  report(caseName('grid.get.100MiB'), mbps(BIG, s), 'MB/s', {
     seconds: round(s),
     runs: times.map((t) => round(t)),
     cpuSeconds: cpu[times.indexOf(s)] ?? cpu[0],
@@ -280,7 +322,7 @@ async function benchPut4K() {
     const r = await putRandom(SMALL, `small-${i}.bin`);
     times.push(r.seconds * 1000);
   }
-  report('grid.put.4KiB', median(times), 'ms', {
+  report(caseName('grid.put.4KiB'), median(times), 'ms', {
     runs: times.map((t) => round(t, 1)),
   });
 }
@@ -294,11 +336,18 @@ async function benchClientRss() {
     rssFile: join(root, 'put-huge.rss'),
   });
   status(`put 1 GiB: ${r.seconds.toFixed(2)} s`);
-  report('grid.client.rss.1GiB', r.peakRssMiB, 'MiB', {
-    method: method === 'time' ? '/usr/bin/time %M' : '/proc VmHWM poll',
-    seconds: round(r.seconds),
-    mbps: round(mbps(HUGE, r.seconds)),
-  });
+  const how = method === 'time' ? '/usr/bin/time %M' : '/proc VmHWM poll';
+  const speed = { seconds: round(r.seconds), mbps: round(mbps(HUGE, r.seconds)) };
+  if (clientNode === undefined) {
+    report(caseName('grid.client.rss.1GiB'), r.peakRssMiB, 'MiB', { method: how, ...speed });
+  } else {
+    // The client node did the work: its peak since it started (it ran the cases before too).
+    report(caseName('grid.client.rss.1GiB'), vmMiB(clientNode.pid, 'VmHWM'), 'MiB', {
+      method: 'client node VmHWM',
+      commandPeakMiB: round(r.peakRssMiB, 1),
+      ...speed,
+    });
+  }
 }
 
 /**
@@ -323,7 +372,7 @@ async function benchStorageRss() {
 }
 
 async function benchIdleCpu() {
-  const nodes = [introducer, ...storage];
+  const nodes = [introducer, ...storage, ...(clientNode === undefined ? [] : [clientNode])];
   await sleep(IDLE_SETTLE_S * 1000);
   const before = nodes.map((n) => cpuSecondsPrecise(n.pid));
   const t0 = process.hrtime.bigint();
@@ -331,7 +380,7 @@ async function benchIdleCpu() {
   const after = nodes.map((n) => cpuSecondsPrecise(n.pid));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cores = after.map((a, i) => (a - before[i]) / seconds);
-  const storageCores = cores.slice(1);
+  const storageCores = cores.slice(1, 1 + storage.length);
   report(
     'grid.idle.cpu',
     cores.reduce((a, b) => a + b, 0),
@@ -340,6 +389,7 @@ async function benchIdleCpu() {
       intervalS: round(seconds, 2),
       introducer: round(cores[0], 4),
       storageMax: round(Math.max(...storageCores), 4),
+      ...(clientNode === undefined ? {} : { clientNode: round(cores.at(-1), 4) }),
     },
   );
 }
@@ -347,7 +397,9 @@ async function benchIdleCpu() {
 let tornDown;
 function tearDown() {
   tornDown ??= (async () => {
-    const ended = await Promise.all([introducer, ...storage].filter(Boolean).map((n) => n.stop()));
+    const ended = await Promise.all(
+      [clientNode, introducer, ...storage].filter(Boolean).map((n) => n.stop()),
+    );
     for (const e of ended) {
       if (e.killed) status(`${e.name} did not stop within 5 s of SIGTERM: killed`);
       else if (e.code !== 0 && e.code !== null) status(`${e.name} exited ${e.code} on SIGTERM`);
@@ -379,15 +431,27 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   await setUpGrid();
-  const steps = [
+  const clientSteps = [
     ['grid.put.100MiB', benchPut100],
     ['grid.get.100MiB', benchGet100],
     ['grid.put.4KiB', benchPut4K],
     ['grid.client.rss.1GiB', benchClientRss],
+  ];
+  for (const m of MODES) {
+    mode = m;
+    last = undefined; // each mode gets its own upload to download
+    if (m === 'attached') await startClientNode();
+    status(`mode: ${m}`);
+    for (const [name, run] of clientSteps) {
+      if (!selected.has(name)) continue;
+      assertGridRunning();
+      await run();
+    }
+  }
+  for (const [name, run] of [
     ['grid.storage.rss', benchStorageRss],
     ['grid.idle.cpu', benchIdleCpu],
-  ];
-  for (const [name, run] of steps) {
+  ]) {
     if (!selected.has(name)) continue;
     assertGridRunning();
     await run();

@@ -53,9 +53,10 @@ function tail(text, lines = 15) {
  * Runs `tessera ARGS` to completion. Resolves with `{ stdout, stderr, seconds, peakRssMiB? }`;
  * `seconds` is the wall time from spawn to exit. With `peakRss: 'time'` the command runs under
  * GNU time (`-f '%M %U %S'`), which also gives `cpuSeconds` (user + system); with `peakRss: 'poll'` VmHWM is polled every 50 ms.
+ * `env` adds variables to this process's environment for the command.
  * @throws {Error} on a non-zero exit or when `timeoutMs` passes (the process is killed)
  */
-export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } = {}) {
+export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile, env } = {}) {
   let cmd = process.execPath;
   let argv = [...BIN_FLAGS, ...NODE_FLAGS, TESSERA_BIN, ...args];
   if (peakRss === 'time') {
@@ -66,7 +67,10 @@ export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile } 
   const label = `tessera ${args.join(' ')}`;
   log?.write(`\n$ ${label}\n`);
   const t0 = process.hrtime.bigint();
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env === undefined ? process.env : { ...process.env, ...env },
+  });
   const out = [];
   const err = [];
   child.stdout.on('data', (c) => out.push(c));
