@@ -25,14 +25,24 @@ const GNU_TIME = '/usr/bin/time';
 const NODE_FLAGS = (process.env.BENCH_GRID_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
 
 /**
- * The Node flags of the executable's `#!/usr/bin/env -S node FLAGS` line: what a user running
- * `tessera` gets. Every process here starts as `node BIN_FLAGS [NODE_FLAGS] tessera.mjs ...`.
+ * The environment and Node flags of the executable's `#!/usr/bin/env -S [VAR=value]... node
+ * FLAGS` line: what a user running `tessera` gets. Every process here starts as
+ * `node BIN_FLAGS [NODE_FLAGS] tessera.mjs ...` with BIN_ENV added to its environment.
  */
-export const BIN_FLAGS = (() => {
+const SHEBANG = (() => {
   const first = readFileSync(TESSERA_BIN, 'utf8').split('\n', 1)[0];
-  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
-  return m === null ? [] : m[1].split(/\s+/).filter((f) => f !== '');
+  const m = /^#!\/usr\/bin\/env -S (.*)$/.exec(first);
+  const words = m === null ? [] : m[1].split(/\s+/).filter((w) => w !== '');
+  const at = words.indexOf('node');
+  const env = Object.fromEntries(
+    words
+      .slice(0, Math.max(at, 0))
+      .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+  );
+  return { env, flags: at < 0 ? [] : words.slice(at + 1) };
 })();
+export const BIN_FLAGS = SHEBANG.flags;
+export const BIN_ENV = SHEBANG.env;
 
 /** True when GNU time is there to report a command's peak RSS (`-f %M`, KiB). */
 export function hasGnuTime() {
@@ -69,7 +79,7 @@ export function runTessera(args, { timeoutMs = 120_000, log, peakRss, rssFile, e
   const t0 = process.hrtime.bigint();
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: env === undefined ? process.env : { ...process.env, ...env },
+    env: { ...process.env, ...BIN_ENV, ...env },
   });
   const out = [];
   const err = [];
@@ -160,9 +170,7 @@ export class NodeProcess {
     const child = spawn(
       process.execPath,
       [...BIN_FLAGS, ...NODE_FLAGS, TESSERA_BIN, 'run', this.dir],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...BIN_ENV } },
     );
     this.child = child;
     child.stderr.pipe(log, { end: false });

@@ -1,9 +1,11 @@
-#!/usr/bin/env -S node --initial-old-space-size=64 --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --initial-old-space-size=64 --max-semi-space-size=4
 // The `tessera` executable: a stable file for npm to link, loading the bundled build.
 // The V8 flags above are part of the product (docs/PERFORMANCE.md "Process flags"): a larger
 // initial old-space limit stops V8 from running a full GC every few MiB of transferred buffers,
 // and a 4 MiB young generation stays in cache; together they cut a 100 MiB transfer's client
-// CPU by about a fifth. `node tessera.mjs` runs without them.
+// CPU by about a fifth. MALLOC_ARENA_MAX=2 keeps glibc from giving each of a process's threads
+// its own heap arena, where freed buffers stay fragmented (docs/PERFORMANCE.md "Third pass").
+// `node tessera.mjs` runs without them.
 //
 // First the small attach bundle: when a client node runs on the command's node directory
 // (`tessera run DIR`, or `grid up`), it runs `put`, `get` and `servers` on its open connections
