@@ -5,7 +5,7 @@
  * freed memory in its heap, fragmented, where only `malloc_trim` returns it; and buffers that
  * died since the last garbage collection are not even freed until the next one, which an idle
  * process never runs. So when a busy process goes quiet, the trimmer runs a full collection,
- * then `malloc_trim(0)`. Measured on a 10-node grid (docs/PERFORMANCE.md "Third pass"): a
+ * and a second later `malloc_trim(0)`. Measured on a 10-node grid (docs/PERFORMANCE.md "Third pass"): a
  * storage node grew from 72 to 115 MiB over two 100 MiB puts and stayed there; after the
  * collection and the trim it holds about 76 MiB. Node has no binding for `malloc_trim`, so it
  * is called through koffi (a registry FFI package with prebuilt binaries); where that or the
@@ -70,14 +70,18 @@ export interface TrimmerDeps {
 }
 
 /**
- * The policy: collect and trim once when an interval that was quiet follows at least one busy
- * interval since the last trim; an idle node does nothing beyond the check itself.
+ * The policy: when an interval that was quiet follows at least one busy interval since the last
+ * trim, collect garbage; at the next check, if still quiet, trim. (V8 frees the buffers a
+ * collection finds dead on a background thread, after the collection returns: a trim right
+ * away found a third of them.) An idle node does nothing beyond the check itself.
  * `check()` is one interval's decision (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
   #last: number;
   #busySinceTrim = false;
+  /** The RSS before the collection, while a trim is due at the next check. */
+  #trimDue: number | undefined;
 
   constructor(deps: TrimmerDeps) {
     this.#deps = deps;
@@ -89,18 +93,23 @@ export class MemoryTrimmer {
     const now = this.#deps.cpuMicros();
     const used = now - this.#last;
     this.#last = now;
+    const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
+    const before = this.#trimDue;
+    this.#trimDue = undefined;
     if (used >= BUSY_CPU_US) {
       this.#busySinceTrim = true;
       return false;
     }
+    if (before !== undefined && used < QUIET_CPU_US) {
+      this.#deps.trim();
+      this.#deps.onTrim?.(before, rss());
+      return true;
+    }
     if (!this.#busySinceTrim || used >= QUIET_CPU_US) return false;
     this.#busySinceTrim = false;
-    const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
-    const before = rss();
+    this.#trimDue = rss();
     this.#deps.collect();
-    this.#deps.trim();
-    this.#deps.onTrim?.(before, rss());
-    return true;
+    return false;
   }
 }
 
