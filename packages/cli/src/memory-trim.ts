@@ -5,7 +5,7 @@
  * freed memory in its heap, fragmented, where only `malloc_trim` returns it; and buffers that
  * died since the last garbage collection are not even freed until the next one, which an idle
  * process never runs. So when a busy process goes quiet, the trimmer runs a full collection,
- * and a second later `malloc_trim(0)`. Measured on a 10-node grid (docs/PERFORMANCE.md "Third pass"): a
+ * and a moment later `malloc_trim(0)`. Measured on a 10-node grid (docs/PERFORMANCE.md "Third pass"): a
  * storage node grew from 72 to 115 MiB over two 100 MiB puts and stayed there; after the
  * collection and the trim it holds about 76 MiB. Node has no binding for `malloc_trim`, so it
  * is called through koffi (a registry FFI package with prebuilt binaries); where that or the
@@ -64,6 +64,8 @@ export interface TrimmerDeps {
   /** Frees what died since the last garbage collection. */
   collect(): void;
   trim: TrimFunction;
+  /** Runs the trim a little later (default: after TRIM_DELAY_MS). */
+  defer?: (trim: () => void) => void;
   /** Called after each trim with the RSS before and after, bytes. */
   onTrim?: (before: number, after: number) => void;
   rss?: () => number;
@@ -71,46 +73,49 @@ export interface TrimmerDeps {
 
 /**
  * The policy: when an interval that was quiet follows at least one busy interval since the last
- * trim, collect garbage; at the next check, if still quiet, trim. (V8 frees the buffers a
- * collection finds dead on a background thread, after the collection returns: a trim right
- * away found a third of them.) An idle node does nothing beyond the check itself.
- * `check()` is one interval's decision (exported for tests).
+ * trim, collect garbage, and trim shortly after (V8 frees the buffers a collection finds dead on
+ * a background thread, after the collection returns: a trim right away found a third of them).
+ * An idle node does nothing beyond the check itself. `check()` is one interval's decision
+ * (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
   #last: number;
   #busySinceTrim = false;
-  /** The RSS before the collection, while a trim is due at the next check. */
-  #trimDue: number | undefined;
 
   constructor(deps: TrimmerDeps) {
     this.#deps = deps;
     this.#last = deps.cpuMicros();
   }
 
-  /** Samples CPU time; returns true when it trimmed. */
+  /** Samples CPU time; returns true when it collected (and scheduled the trim). */
   check(): boolean {
     const now = this.#deps.cpuMicros();
     const used = now - this.#last;
     this.#last = now;
-    const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
-    const before = this.#trimDue;
-    this.#trimDue = undefined;
     if (used >= BUSY_CPU_US) {
       this.#busySinceTrim = true;
       return false;
     }
-    if (before !== undefined && used < QUIET_CPU_US) {
-      this.#deps.trim();
-      this.#deps.onTrim?.(before, rss());
-      return true;
-    }
     if (!this.#busySinceTrim || used >= QUIET_CPU_US) return false;
     this.#busySinceTrim = false;
-    this.#trimDue = rss();
+    const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
+    const before = rss();
     this.#deps.collect();
-    return false;
+    const defer = this.#deps.defer ?? deferTrim;
+    defer(() => {
+      this.#deps.trim();
+      this.#deps.onTrim?.(before, rss());
+    });
+    return true;
   }
+}
+
+/** How long after a collection the trim runs, ms. */
+const TRIM_DELAY_MS = 250;
+
+function deferTrim(fn: () => void): void {
+  setTimeout(fn, TRIM_DELAY_MS).unref();
 }
 
 /** The process's one trimmer, shared by the nodes it runs (`grid up` runs many). */

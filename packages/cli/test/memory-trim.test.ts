@@ -17,6 +17,10 @@ function scripted() {
     cpuMicros: () => cpu,
     collect: () => calls.push('collect'),
     trim: () => calls.push('trim'),
+    defer: (fn) => {
+      calls.push('defer');
+      fn();
+    },
     rss: () => 1,
   });
   return {
@@ -35,31 +39,17 @@ describe('MemoryTrimmer', () => {
     expect(t.calls).toEqual([]);
   });
 
-  it('collects, then trims a check later, once when a busy stretch ends', () => {
+  it('collects, then trims, once when a busy stretch ends', () => {
     const t = scripted();
     expect(t.step(400_000)).toBe(false); // busy
     expect(t.step(900_000)).toBe(false); // busy
     expect(t.step(20_000)).toBe(false); // winding down: neither busy nor quiet
-    expect(t.step(2_000)).toBe(false); // quiet: collect
-    expect(t.calls).toEqual(['collect']);
-    expect(t.step(1_000)).toBe(true); // still quiet: trim
-    expect(t.calls).toEqual(['collect', 'trim']);
+    expect(t.step(2_000)).toBe(true); // quiet
+    expect(t.calls).toEqual(['collect', 'defer', 'trim']);
     expect(t.step(0)).toBe(false); // stays quiet: nothing more
     expect(t.step(100_000)).toBe(false);
-    expect(t.step(1_000)).toBe(false);
     expect(t.step(1_000)).toBe(true); // the next burst ends
-    expect(t.calls).toEqual(['collect', 'trim', 'collect', 'trim']);
-  });
-
-  it('does not trim when work resumes right after the collection', () => {
-    const t = scripted();
-    t.step(400_000);
-    t.step(0); // collect
-    expect(t.step(300_000)).toBe(false); // busy again: no trim
-    expect(t.calls).toEqual(['collect']);
-    t.step(0); // collect again once quiet
-    expect(t.step(0)).toBe(true);
-    expect(t.calls).toEqual(['collect', 'collect', 'trim']);
+    expect(t.calls).toEqual(['collect', 'defer', 'trim', 'collect', 'defer', 'trim']);
   });
 
   it('ignores light activity that never counts as busy', () => {
