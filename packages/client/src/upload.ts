@@ -154,7 +154,7 @@ export async function uploadImmutable(
               signal?.throwIfAborted();
               return {
                 serverId: id,
-                failure: (err as Error).name === 'TimeoutError' ? 'timeout' : 'error',
+                failure: queryFailure(err),
               };
             }
           }),
@@ -190,7 +190,7 @@ export async function uploadImmutable(
               );
               return {
                 request,
-                failure: (err as Error).name === 'TimeoutError' ? 'timeout' : 'error',
+                failure: queryFailure(err),
               };
             }
           }),
@@ -378,4 +378,18 @@ async function abortAll(
       );
     }),
   );
+}
+
+/**
+ * How a placement query failed: `timeout` when its deadline passed (the request's own, or the
+ * `withDeadline` around it, which reaches the RPC layer as an abort caused by a `TimeoutError`),
+ * else `error`. Tahoe's selection treats a server that timed out as read-only, not as broken.
+ */
+export function queryFailure(err: unknown): 'timeout' | 'error' {
+  const e = err as { name?: unknown; code?: unknown; cause?: { name?: unknown } } | undefined;
+  const timedOut =
+    e?.code === 'PROTOCOL_REQUEST_TIMEOUT' ||
+    e?.name === 'TimeoutError' ||
+    e?.cause?.name === 'TimeoutError';
+  return timedOut ? 'timeout' : 'error';
 }
