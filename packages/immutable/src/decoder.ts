@@ -5,7 +5,6 @@
  * A share that fails a check is dropped (and reported) and another one is used.
  */
 import {
-  aesCtr,
   chkParams,
   chkShareLayout,
   decodeChkShareHeader,
@@ -17,15 +16,13 @@ import {
   IncompleteHashTree,
   MAX_CHK_HEADER_LENGTH,
   MAX_UEB_LENGTH,
-  TAG,
-  taggedHash,
   uebHash,
   HASH_LENGTH,
   type ChkParams,
   type ChkShareLayout,
   type ChkUeb,
 } from '@tessera/caps';
-import { createCodec } from '@tessera/codec';
+import { createSegmentCoder } from './segment-coder.ts';
 import { withDeadline } from './deadline.ts';
 import {
   BadCiphertextError,
@@ -72,6 +69,12 @@ export interface ChkDecodeOptions {
    * request, and a 1 MiB segment's 3-of-n block is only 341 KiB.
    */
   blocksPerRead?: number;
+  /**
+   * Worker threads that check, decode and decrypt segments, off the thread that receives them
+   * (default: as the encoder, one per core beyond the first); 0 does it on the calling thread.
+   * A one-segment file never uses them.
+   */
+  workers?: number;
 }
 
 const DEFAULT_SEGMENTS_AHEAD = 8;
@@ -252,15 +255,11 @@ export async function* decodeChk(
     return pending;
   };
 
-  /** Fetches and checks share `s`'s block for `segment`. */
+  /** Fetches share `s`'s block for `segment`; its hash is checked with the segment's decode. */
   const fetchBlock = async (s: ShareState, segment: number): Promise<Uint8Array> => {
-    const num = s.reader.shareNum;
-    const length = blockLength(segment);
     const block = await takeBlock(s, segment);
-    if (block.length !== length) throw new CorruptShareError(num, segment, 'block is truncated');
-    if (!equalBytes(taggedHash(TAG.ENCODED_SUBSHARE, block), s.blockHashes![segment])) {
-      throw new CorruptShareError(num, segment, 'block hash mismatch');
-    }
+    if (block.length !== blockLength(segment))
+      throw new CorruptShareError(s.reader.shareNum, segment, 'block is truncated');
     return block;
   };
 
@@ -296,39 +295,50 @@ export async function* decodeChk(
     }
   };
 
-  /** Fetches, checks and decodes one segment's ciphertext. */
+  /** Fetches, checks, decodes and decrypts the range's part of one segment. */
   const fetchSegment = async (segment: number): Promise<Uint8Array> => {
+    const f = file!;
+    const isTail = segment === f.params.numSegments - 1;
+    const segmentLength = isTail ? f.params.tailSize : f.params.segmentSize;
+    const segmentOffset = segment * f.params.segmentSize;
+    const from = Math.max(range.start, segmentOffset) - segmentOffset;
+    const to = Math.min(range.end, segmentOffset + segmentLength) - segmentOffset;
     for (;;) {
       const chosen = await chooseShares();
       const results = await Promise.allSettled(chosen.map((s) => fetchBlock(s, segment)));
-      const failedAny = results.some((r) => r.status === 'rejected');
-      if (failedAny) {
+      if (results.some((r) => r.status === 'rejected')) {
         if (signal?.aborted) signal.throwIfAborted();
         results.forEach((r, i) => {
           if (r.status === 'rejected') markBad(chosen[i], r.reason);
         });
         continue;
       }
-      const blocks = results.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value);
-      const f = file!;
-      const codec = createCodec(k, cap.totalShares);
-      const primary = codec.decode(
-        blocks,
-        chosen.map((s) => s.reader.shareNum),
-      );
-      const isTail = segment === f.params.numSegments - 1;
-      const segLength = isTail ? f.params.tailSize : f.params.segmentSize;
-      const crypt = joinBlocks(primary, segLength);
-      if (!equalBytes(taggedHash(TAG.CRYPTTEXT_SEGMENT, crypt), f.segmentHashes![segment])) {
-        throw new BadCiphertextError(segment);
+      const result = await coder.decode({
+        k,
+        n: cap.totalShares,
+        blocks: results.map((r) => (r as PromiseFulfilledResult<Uint8Array>).value),
+        shareNums: chosen.map((s) => s.reader.shareNum),
+        blockHashes: chosen.map((s) => s.blockHashes![segment]),
+        segmentLength,
+        segmentHash: f.segmentHashes![segment],
+        key: cap.key,
+        segmentOffset,
+        from,
+        to,
+      });
+      if (result.plain !== undefined) return result.plain;
+      if (result.badCiphertext) throw new BadCiphertextError(segment);
+      for (const i of result.badBlocks) {
+        const num = chosen[i].reader.shareNum;
+        markBad(chosen[i], new CorruptShareError(num, segment, 'block hash mismatch'));
       }
-      return crypt;
     }
   };
 
   // Metadata first, so the segment size (from the UEB) is known.
   await chooseShares();
   const f = file!;
+  const coder = createSegmentCoder(f.params.numSegments > 1 ? options.workers : 0);
   const segSize = f.params.segmentSize;
   const first = Math.floor(range.start / segSize);
   const last = Math.floor((range.end - 1) / segSize);
@@ -347,12 +357,8 @@ export async function* decodeChk(
   };
   for (let seg = first; seg <= last; seg++) {
     fill();
-    const crypt = await ahead.shift()!;
+    const plain = await ahead.shift()!;
     fill();
-    const segStart = seg * segSize;
-    const from = Math.max(range.start, segStart) - segStart;
-    const to = Math.min(range.end, segStart + crypt.length) - segStart;
-    const plain = aesCtr(cap.key, segStart + from).update(crypt.subarray(from, to));
     produced += plain.length;
     options.onProgress?.({ bytes: produced, total: range.end - range.start });
     yield plain;
@@ -369,16 +375,6 @@ function checkTree(bytes: Uint8Array, numLeaves: number): HashTree | undefined {
   }
   const tree = new HashTree(leaves);
   return equalBytes(tree.serialize(), bytes) ? tree : undefined;
-}
-
-function joinBlocks(blocks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
-  let o = 0;
-  for (const b of blocks) {
-    out.set(b, o);
-    o += b.length;
-  }
-  return out.subarray(0, length);
 }
 
 function wrapCorrupt<T>(shareNum: number, fn: () => T): T {

@@ -10,15 +10,22 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { TAG, taggedHash } from '@tessera/caps';
+import { aesCtr, equalBytes, TAG, taggedHash } from '@tessera/caps';
 import { createCodec } from '@tessera/codec';
-import type { SegmentJob, SegmentResult } from './segment-job.ts';
+import type {
+  DecodeJob,
+  DecodeResult,
+  SegmentJob,
+  SegmentResult,
+  WorkerJob,
+} from './segment-job.ts';
 
-export type { SegmentJob, SegmentResult } from './segment-job.ts';
+export type { DecodeJob, DecodeResult, SegmentJob, SegmentResult } from './segment-job.ts';
 
-/** Codes segments: N blocks and their N block hashes. */
+/** Codes segments (N blocks and their N block hashes) and decodes them. */
 export interface SegmentCoder {
   code(job: SegmentJob): Promise<SegmentResult>;
+  decode(job: DecodeJob): Promise<DecodeResult>;
   close(): Promise<void>;
 }
 
@@ -34,6 +41,35 @@ export function codeSegment(job: SegmentJob): SegmentResult {
   return { segment, parity, hashes };
 }
 
+/** Checks k blocks, decodes them, checks the ciphertext and decrypts `[from, to)` (spec §2.7). */
+export function decodeSegment(job: DecodeJob): DecodeResult {
+  const badBlocks: number[] = [];
+  job.blocks.forEach((b, i) => {
+    if (!equalBytes(taggedHash(TAG.ENCODED_SUBSHARE, b), job.blockHashes[i])) badBlocks.push(i);
+  });
+  if (badBlocks.length > 0) return { badBlocks };
+  const primary = createCodec(job.k, job.n).decode(job.blocks, job.shareNums);
+  const crypt = new Uint8Array(job.segmentLength);
+  let at = 0;
+  for (const b of primary) {
+    if (at >= crypt.length) break;
+    const piece = Math.min(b.length, crypt.length - at);
+    crypt.set(piece === b.length ? b : b.subarray(0, piece), at);
+    at += piece;
+  }
+  if (!equalBytes(taggedHash(TAG.CRYPTTEXT_SEGMENT, crypt), job.segmentHash))
+    return { badCiphertext: true };
+  const plain = aesCtr(job.key, job.segmentOffset + job.from).update(
+    crypt.subarray(job.from, job.to),
+  );
+  return { plain };
+}
+
+/** Runs a posted job on the calling thread (what a worker does with it). */
+export function runJob(job: WorkerJob): SegmentResult | DecodeResult {
+  return job.kind === 'code' ? codeSegment(job) : decodeSegment(job);
+}
+
 function range(from: number, to: number): number[] {
   const out: number[] = [];
   for (let i = from; i < to; i++) out.push(i);
@@ -44,6 +80,7 @@ function range(from: number, to: number): number[] {
 function inlineCoder(): SegmentCoder {
   return {
     code: (job) => Promise.resolve(codeSegment(job)),
+    decode: (job) => Promise.resolve(decodeSegment(job)),
     close: () => Promise.resolve(),
   };
 }
@@ -66,7 +103,7 @@ function ownBuffer(b: Uint8Array): Uint8Array {
 }
 
 interface Pending {
-  resolve: (r: SegmentResult) => void;
+  resolve: (r: SegmentResult | DecodeResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -86,13 +123,16 @@ class WorkerPool implements SegmentCoder {
     for (let i = 0; i < size; i++) {
       const w = new Worker(url);
       w.unref();
-      w.on('message', (msg: { id: number; result?: SegmentResult; error?: string }) => {
-        const p = this.pending.get(msg.id);
-        if (p === undefined) return;
-        this.settle(msg.id, p);
-        if (msg.result !== undefined) p.resolve(msg.result);
-        else p.reject(new Error(`Segment worker failed: ${msg.error ?? 'unknown error'}`));
-      });
+      w.on(
+        'message',
+        (msg: { id: number; result?: SegmentResult | DecodeResult; error?: string }) => {
+          const p = this.pending.get(msg.id);
+          if (p === undefined) return;
+          this.settle(msg.id, p);
+          if (msg.result !== undefined) p.resolve(msg.result);
+          else p.reject(new Error(`Segment worker failed: ${msg.error ?? 'unknown error'}`));
+        },
+      );
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => this.fail(new Error(`Segment worker exited with code ${code}`)));
       this.workers.push(w);
@@ -125,16 +165,26 @@ class WorkerPool implements SegmentCoder {
   }
 
   code(job: SegmentJob): Promise<SegmentResult> {
+    const segment = ownBuffer(job.segment);
+    return this.#post({ kind: 'code', ...job, segment }, [segment]) as Promise<SegmentResult>;
+  }
+
+  decode(job: DecodeJob): Promise<DecodeResult> {
+    // Blocks are views into larger read buffers: each is copied once to move it.
+    const blocks = job.blocks.map(ownBuffer);
+    return this.#post({ kind: 'decode', ...job, blocks }, blocks) as Promise<DecodeResult>;
+  }
+
+  #post(job: WorkerJob, moved: readonly Uint8Array[]): Promise<SegmentResult | DecodeResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
     const worker = this.workers[id % this.workers.length];
-    const segment = ownBuffer(job.segment);
-    return new Promise<SegmentResult>((resolve, reject) => {
+    return new Promise<SegmentResult | DecodeResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
       const n = this.busy.get(worker)! + 1;
       this.busy.set(worker, n);
       if (n === 1) worker.ref();
-      worker.postMessage({ id, job: { ...job, segment } }, [segment.buffer as ArrayBuffer]);
+      worker.postMessage({ id, job }, [...new Set(moved.map((b) => b.buffer as ArrayBuffer))]);
     });
   }
 

@@ -55,31 +55,36 @@ describe.each([false, true])('a flipped byte (forceV2 %s)', (forceV2) => {
 });
 
 describe('with spare shares', () => {
-  it('falls back to another share and reports the corrupt block', async () => {
-    const enc = await encodeToMemory(data, {
-      convergenceSecret: secret,
-      neededShares: 3,
-      totalShares: 5,
-      maxSegmentSize: 300,
-    });
-    const share1 = enc.shares.get(1)!;
-    const h = decodeChkShareHeader(share1);
-    // A byte inside block 2 of share 1.
-    const at = h.offsets.data + 2 * 100 + 5;
-    const shares = new Map(enc.shares);
-    shares.set(1, flipped(share1, at));
-    const reports: CorruptShareError[] = [];
-    const out = await decodeFromMemory(enc.readCap, shares, {
-      onCorruptShare: (e) => reports.push(e),
-    });
-    expect(out).toEqual(data);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({
-      code: 'IMMUTABLE_CORRUPT_SHARE',
-      shareNum: 1,
-      blockIndex: 2,
-    });
-  });
+  // Segments are checked and decoded on the coding workers (default) or on this thread (0).
+  it.each([undefined, 0])(
+    'falls back to another share and reports the corrupt block (workers %s)',
+    async (workers) => {
+      const enc = await encodeToMemory(data, {
+        convergenceSecret: secret,
+        neededShares: 3,
+        totalShares: 5,
+        maxSegmentSize: 300,
+      });
+      const share1 = enc.shares.get(1)!;
+      const h = decodeChkShareHeader(share1);
+      // A byte inside block 2 of share 1.
+      const at = h.offsets.data + 2 * 100 + 5;
+      const shares = new Map(enc.shares);
+      shares.set(1, flipped(share1, at));
+      const reports: CorruptShareError[] = [];
+      const out = await decodeFromMemory(enc.readCap, shares, {
+        onCorruptShare: (e) => reports.push(e),
+        workers,
+      });
+      expect(out).toEqual(data);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatchObject({
+        code: 'IMMUTABLE_CORRUPT_SHARE',
+        shareNum: 1,
+        blockIndex: 2,
+      });
+    },
+  );
 
   it('never returns wrong bytes under random corruption of several shares', async () => {
     const enc = await encodeToMemory(data, {
