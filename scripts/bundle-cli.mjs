@@ -10,35 +10,38 @@ import { dirname, join } from 'node:path';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'packages/cli/dist/bundle/tessera.mjs');
 
-await build({
-  entryPoints: [join(root, 'packages/cli/dist/bin.js')],
-  outfile,
+/** What every bundle here shares: one ESM file for Node 20, with a source map. */
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  // koffi loads its platform's prebuilt binary from node_modules at run time (memory-trim.ts).
-  external: ['koffi'],
-  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+};
+// Some dependencies are CommonJS and call require(); give an ESM bundle one.
+const withRequire = {
   banner: {
     js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);",
   },
+};
+
+await build({
+  ...common,
+  ...withRequire,
+  entryPoints: [join(root, 'packages/cli/dist/bin.js')],
+  outfile,
+  // koffi loads its platform's prebuilt binary from node_modules at run time (memory-trim.ts).
+  external: ['koffi'],
 });
 await chmod(outfile, 0o755);
 
 // The small entry the executable loads first (src/attach.ts): it hands commands to a running
 // client node. Only `node:` imports, so it loads in a few ms; the build fails if that changes.
 const attach = await build({
+  ...common,
   entryPoints: [join(root, 'packages/cli/dist/attach.js')],
   outfile: join(root, 'packages/cli/dist/bundle/attach.mjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  logLevel: 'warning',
   metafile: true,
 });
 const attachInputs = Object.keys(attach.metafile.inputs).filter((p) => p.includes('node_modules'));
@@ -49,15 +52,8 @@ if (attachInputs.length > 0) {
 // The CHK encoder's worker threads load `segment-worker.js` beside the module that starts them:
 // in the bundle, beside tessera.mjs.
 await build({
+  ...common,
+  ...withRequire,
   entryPoints: [join(root, 'packages/immutable/dist/segment-worker.js')],
   outfile: join(root, 'packages/cli/dist/bundle/segment-worker.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  logLevel: 'warning',
-  banner: {
-    js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);",
-  },
 });
