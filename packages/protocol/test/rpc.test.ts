@@ -8,6 +8,22 @@ import { startNode, testService } from './fixtures.ts';
 
 type M = (typeof testService)['messages'];
 
+/** A TCP peer that accepts and never speaks: a dial to it (and so a session) hangs. */
+async function silentPeer(): Promise<{ addr: ReturnType<typeof multiaddr>; close(): void }> {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((s) => sockets.push(s));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const { port } = silent.address() as net.AddressInfo;
+  return {
+    addr: multiaddr(`/ip4/127.0.0.1/tcp/${port}`),
+    close() {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    },
+  };
+}
+
 describe('RPC over libp2p streams', () => {
   let server: TesseraNode;
   let client: TesseraNode;
@@ -81,21 +97,14 @@ describe('RPC over libp2p streams', () => {
   });
 
   it('fails connect with PROTOCOL_REQUEST_TIMEOUT when the peer never answers', async () => {
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => sockets.push(s));
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const { port } = silent.address() as net.AddressInfo;
-    const stuck = rpcClient(client, [multiaddr(`/ip4/127.0.0.1/tcp/${port}`)], {
-      service: testService,
-    });
+    const peer = await silentPeer();
+    const stuck = rpcClient(client, [peer.addr], { service: testService });
     try {
       await expect(stuck.connect({ timeoutMs: 200 })).rejects.toMatchObject({
         code: 'PROTOCOL_REQUEST_TIMEOUT',
       });
     } finally {
-      sockets.forEach((s) => s.destroy());
-      silent.close();
+      peer.close();
     }
   });
 
@@ -146,15 +155,8 @@ describe('RPC over libp2p streams', () => {
   });
 
   it('lets each request waiting for the session give up at its own deadline', async () => {
-    // A TCP peer that accepts and never speaks: the dial (and so the session) hangs.
-    const sockets: net.Socket[] = [];
-    const silent = net.createServer((s) => sockets.push(s));
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const { port } = silent.address() as net.AddressInfo;
-    const stuck = rpcClient(client, [multiaddr(`/ip4/127.0.0.1/tcp/${port}`)], {
-      service: testService,
-    });
+    const peer = await silentPeer();
+    const stuck = rpcClient(client, [peer.addr], { service: testService });
     try {
       const first = stuck
         .request('echo', { text: 'a' }, { timeoutMs: 3_000 })
@@ -166,8 +168,7 @@ describe('RPC over libp2p streams', () => {
       expect(Date.now() - t0).toBeLessThan(1_500); // not the first request's 3 s
       expect(await first).toMatchObject({ code: 'PROTOCOL_REQUEST_TIMEOUT' });
     } finally {
-      sockets.forEach((s) => s.destroy());
-      silent.close();
+      peer.close();
     }
   });
 
