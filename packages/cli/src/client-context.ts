@@ -1,8 +1,14 @@
 /** Opens the client of a node directory for one command: config, secrets, grid connection. */
 import { join } from 'node:path';
-import { openGridClient, type ClientSecrets, type GridClient } from '@tessera/client';
+import {
+  openGridClient,
+  type ClientSecrets,
+  type Encoding,
+  type GridClient,
+} from '@tessera/client';
 import { SERVER_CACHE_FILE } from '@tessera/introducer';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
+import type { PrivateKey } from '@libp2p/interface';
 import type { CommandContext } from './command.ts';
 import { CliError } from './errors.ts';
 import { openFileLogger, type NodeLogger } from './file-logger.ts';
@@ -17,6 +23,36 @@ export interface ClientContext {
   readonly grid: GridClient;
   readonly logger: NodeLogger;
   close(): Promise<void>;
+}
+
+/**
+ * The grid connection of the client node in `dir`: its introducers, its announcement cache and
+ * its encoding settings (what a command and a running client node both open).
+ */
+export function openNodeGridClient(
+  dir: string,
+  config: NodeConfig,
+  privateKey: PrivateKey,
+  logger: NodeLogger,
+): Promise<GridClient> {
+  return openGridClient({
+    privateKey,
+    introducers: config.introducers,
+    cachePath: join(dir, 'private', SERVER_CACHE_FILE),
+    encoding: config.client,
+    logger,
+  });
+}
+
+/** The encoding an upload from `grid` uses: its k, happy and N, with `maxSegmentSize`. */
+export function uploadEncoding(grid: GridClient, maxSegmentSize: number): Encoding {
+  const e = grid.encoding();
+  return {
+    neededShares: e.sharesNeeded,
+    happy: e.sharesHappy,
+    totalShares: e.sharesTotal,
+    maxSegmentSize,
+  };
 }
 
 /** A secret the client cannot work without. */
@@ -58,13 +94,7 @@ export async function openClient(ctx: CommandContext): Promise<ClientContext> {
   const logger = openFileLogger(join(dir, 'logs', 'client.log'), ctx.verbose);
   let grid: GridClient;
   try {
-    grid = await openGridClient({
-      privateKey,
-      introducers: config.introducers,
-      cachePath: join(dir, 'private', SERVER_CACHE_FILE),
-      encoding: config.client,
-      logger,
-    });
+    grid = await openNodeGridClient(dir, config, privateKey, logger);
   } catch (err) {
     await logger.close();
     throw err;

@@ -6,15 +6,11 @@
  */
 import { join } from 'node:path';
 import type { PrivateKey } from '@libp2p/interface';
-import { openGridClient, type GridClient } from '@tessera/client';
-import {
-  announcer,
-  SEQNUM_FILE,
-  SERVER_CACHE_FILE,
-  startIntroducerNode,
-} from '@tessera/introducer';
+import type { GridClient } from '@tessera/client';
+import { announcer, SEQNUM_FILE, startIntroducerNode } from '@tessera/introducer';
 import { startStorageNode } from '@tessera/storage-server';
 import { openAttachServer } from './attach-server.ts';
+import { openNodeGridClient } from './client-context.ts';
 import type { NodeLogger } from './file-logger.ts';
 import type { NodeConfig } from './node-config.ts';
 
@@ -93,13 +89,7 @@ export async function startRole(config: NodeConfig, ctx: RoleContext): Promise<R
       const cli = await openAttachServer(dir, { logger });
       let grid: GridClient;
       try {
-        grid = await openGridClient({
-          privateKey,
-          introducers: config.introducers,
-          cachePath: join(dir, 'private', SERVER_CACHE_FILE),
-          encoding: config.client,
-          logger,
-        });
+        grid = await openNodeGridClient(dir, config, privateKey, logger);
       } catch (err) {
         await cli?.close();
         throw err;

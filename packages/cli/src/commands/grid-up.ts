@@ -14,7 +14,7 @@ import { parseCap, type ChkCap } from '@tessera/caps';
 import { fileSource } from '@tessera/immutable';
 import type { Command } from '../command.ts';
 import { openAttachServer, type AttachServer } from '../attach-server.ts';
-import { openClient, type ClientContext } from '../client-context.ts';
+import { openClient, uploadEncoding, type ClientContext } from '../client-context.ts';
 import { CliError } from '../errors.ts';
 import { openFileLogger, type NodeLogger } from '../file-logger.ts';
 import { launchNode, untilAborted } from '../node-launch.ts';
@@ -115,7 +115,7 @@ export const gridUp: Command = {
       await writeFile(samplePath, sample);
       client = await openClient({ ...ctx, nodeDir: clientDir });
       cli = await openAttachServer(clientDir, { logger: client.logger });
-      const e = client.grid.encoding();
+      const encoding = uploadEncoding(client.grid, 1024 * 1024);
       const servers = await client.grid.waitForServers({
         minServers: count,
         timeoutMs: 15_000,
@@ -125,12 +125,7 @@ export const gridUp: Command = {
       const result = await uploadImmutable(await fileSource(samplePath), {
         servers,
         secrets: client.secrets,
-        encoding: {
-          neededShares: e.sharesNeeded,
-          happy: e.sharesHappy,
-          totalShares: e.sharesTotal,
-          maxSegmentSize: 1024 * 1024,
-        },
+        encoding,
         signal: ctx.signal,
         logger: client.logger,
       });
@@ -152,7 +147,7 @@ export const gridUp: Command = {
       const cap = result.readCap;
       say(
         `Uploaded a ${SAMPLE_SIZE / 1048576} MiB sample file in ${((t1 - t0) / 1000).toFixed(2)} s ` +
-          `(${e.sharesNeeded}-of-${e.sharesTotal} on ${result.shareMap.size} servers), downloaded and verified it in ${((t2 - t1) / 1000).toFixed(2)} s.`,
+          `(${encoding.neededShares}-of-${encoding.totalShares} on ${result.shareMap.size} servers), downloaded and verified it in ${((t2 - t1) / 1000).toFixed(2)} s.`,
       );
       cli?.serve({ dir: clientDir, grid: client.grid, logger: client.logger });
       const rel = relative(ctx.cwd, clientDir) || '.';

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { uploadImmutable } from '@tessera/client';
 import { fileSource, type ByteSource } from '@tessera/immutable';
 import type { Command } from '../command.ts';
-import { openClient } from '../client-context.ts';
+import { openClient, uploadEncoding } from '../client-context.ts';
 import { CliError, describeFsError, UsageError } from '../errors.ts';
 import { openProgress } from '../progress.ts';
 
@@ -63,21 +63,19 @@ export const put: Command = {
       const client = await openClient(ctx);
       const progress = openProgress(ctx, 'uploading');
       try {
-        const e = client.grid.encoding();
+        const encoding = uploadEncoding(
+          client.grid,
+          client.config.client?.maxSegmentSize ?? 1024 * 1024,
+        );
         const servers = await client.grid.waitForServers({
-          minServers: e.sharesHappy,
+          minServers: encoding.happy,
           timeoutMs: SERVER_WAIT_MS,
           signal: ctx.signal,
         });
         const result = await uploadImmutable(source, {
           servers,
           secrets: client.secrets,
-          encoding: {
-            neededShares: e.sharesNeeded,
-            happy: e.sharesHappy,
-            totalShares: e.sharesTotal,
-            maxSegmentSize: client.config.client?.maxSegmentSize ?? 1024 * 1024,
-          },
+          encoding,
           randomKey: ctx.values['random-key'] === true,
           signal: ctx.signal,
           logger: client.logger,
