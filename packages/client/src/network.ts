@@ -236,7 +236,7 @@ export async function openGridClient(init: GridClientInit): Promise<GridClient> 
     throw err;
   }
   const handles = new Map<string, { info: ServerInfo; handle: NetworkServer }>();
-  const servers = (): StorageServerHandle[] =>
+  const servers = (): NetworkServer[] =>
     directory.servers().map((info) => {
       const known = handles.get(info.peerId);
       if (known !== undefined && known.info === info) return known.handle;
@@ -260,9 +260,9 @@ export async function openGridClient(init: GridClientInit): Promise<GridClient> 
     },
     encoding: () => resolveEncoding(init.encoding, directory.recommendedEncoding()),
     keepConnected() {
-      const connect = (h: StorageServerHandle): void => {
+      const connect = (h: NetworkServer): void => {
         const name = h.nickname || h.id;
-        (h as NetworkServer).connect({ timeoutMs: CONNECT_TIMEOUT_MS }).then(
+        h.connect({ timeoutMs: CONNECT_TIMEOUT_MS }).then(
           () => init.logger?.info(`connected to storage server ${name}`),
           (err: unknown) => init.logger?.debug(`connecting to ${name}: ${(err as Error).message}`),
         );
