@@ -33,13 +33,21 @@ export interface Codec {
    * @param inputs exactly k blocks of equal length (any length, including 0)
    * @param shareNums the shares wanted, distinct integers in [0, n), any order;
    *   default all of 0..n-1
+   * @param into where to write the parity blocks (those of share numbers ≥ k, in
+   *   `shareNums` order), each as long as an input; default new blocks. Lets a caller reuse
+   *   its buffers instead of allocating new ones per call.
    * @returns one block per entry of `shareNums`, in that order; for a share number below k
    *   that is the input block itself (not a copy)
    * @throws BadSharesError (`CODEC_BAD_SHARES`) if there are not k inputs, their lengths
    *   differ, or a share number is duplicated or not an integer in [0, n)
+   * @throws RangeError if `into` does not hold one block of the inputs' length per parity share
    * @throws TypeError if an input is not a Uint8Array
    */
-  encode(inputs: readonly Uint8Array[], shareNums?: readonly number[]): Uint8Array[];
+  encode(
+    inputs: readonly Uint8Array[],
+    shareNums?: readonly number[],
+    into?: readonly Uint8Array[],
+  ): Uint8Array[];
   /**
    * Rebuilds the k primary (data) blocks from any k blocks.
    *
@@ -143,7 +151,11 @@ class ReedSolomonCodec implements Codec {
     this.#allShares = Array.from({ length: n }, (_, i) => i);
   }
 
-  encode(inputs: readonly Uint8Array[], shareNums?: readonly number[]): Uint8Array[] {
+  encode(
+    inputs: readonly Uint8Array[],
+    shareNums?: readonly number[],
+    into?: readonly Uint8Array[],
+  ): Uint8Array[] {
     const { k } = this;
     const len = checkBlocks(inputs, 'encode');
     if (inputs.length !== k) {
@@ -152,8 +164,18 @@ class ReedSolomonCodec implements Codec {
     const wanted = shareNums ?? this.#allShares;
     if (shareNums !== undefined) checkShareNums(shareNums, this.n, 'encode');
     const plan = this.#encodePlan(wanted);
+    if (
+      into !== undefined &&
+      (into.length !== plan.parityRows || into.some((b) => b.length !== len))
+    ) {
+      throw new RangeError(
+        `Cannot encode: expected ${plan.parityRows} output blocks of ${len} bytes in \`into\``,
+      );
+    }
     const parity =
-      plan.parityRows === 0 ? [] : this.#engine.multiply(plan.coeffs, plan.parityRows, inputs, len);
+      plan.parityRows === 0
+        ? []
+        : this.#engine.multiply(plan.coeffs, plan.parityRows, inputs, len, into);
     let next = 0;
     // Tahoe §2.6: the code is systematic, share s < k is input s unchanged.
     return wanted.map((s) => (s < k ? inputs[s] : parity[next++]));

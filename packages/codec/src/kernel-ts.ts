@@ -16,11 +16,12 @@ function multiply(
   rows: number,
   inputs: readonly Uint8Array[],
   len: number,
+  into?: readonly Uint8Array[],
 ): Uint8Array[] {
   const k = inputs.length;
   const outputs: Uint8Array[] = [];
   for (let j = 0; j < rows; j++) {
-    const out = new Uint8Array(len);
+    const out = into === undefined ? new Uint8Array(len) : into[j].fill(0);
     // Two inputs per sweep halves the reads and writes of `out`. Row `coeff` of the
     // product table maps x to coeff ⊗ x.
     for (let c = 0; c < k; c += 2) {

@@ -94,10 +94,11 @@ class SimdKernel implements Kernel {
     rows: number,
     inputs: readonly Uint8Array[],
     len: number,
+    into?: readonly Uint8Array[],
   ): Uint8Array[] {
     const k = inputs.length;
-    const outputs: Uint8Array[] = [];
-    for (let j = 0; j < rows; j++) outputs.push(allocUninitialized(len));
+    const outputs = into === undefined ? [] : [...into];
+    for (let j = outputs.length; j < rows; j++) outputs.push(allocUninitialized(len));
     if (len === 0 || rows === 0) return outputs;
     let tables = this.#tables.get(coeffs);
     if (tables === undefined) {

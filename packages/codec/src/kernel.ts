@@ -13,8 +13,9 @@ export interface Kernel {
   /** Which kernel this is. */
   readonly name: CodecKernel;
   /**
-   * Returns `rows` new blocks of `len` bytes: `out[j] = XOR over c of coeffs[j*k + c] ⊗
-   * inputs[c]`, with `k = inputs.length` and every input at least `len` bytes long.
+   * Returns `rows` blocks of `len` bytes: `out[j] = XOR over c of coeffs[j*k + c] ⊗
+   * inputs[c]`, with `k = inputs.length` and every input at least `len` bytes long. The
+   * blocks are new, or `into[j]` (exactly `len` bytes, every byte overwritten) when given.
    * `coeffs` must never change afterwards: kernels may cache tables derived from it.
    */
   multiply(
@@ -22,6 +23,7 @@ export interface Kernel {
     rows: number,
     inputs: readonly Uint8Array[],
     len: number,
+    into?: readonly Uint8Array[],
   ): Uint8Array[];
 }
 

@@ -188,6 +188,19 @@ describe.each(KERNELS)('codec with kernel %s', (kernel) => {
     expectSameBytes(c.decode(shares.slice(5, 8), [5, 6, 7]), inputs);
   });
 
+  it('writes parity into the blocks it is given, whatever they held', () => {
+    const len = 70_001;
+    const inputs = blocks(3, len, 9);
+    const c = codec(3, 10);
+    const fresh = c.encode(inputs, [9, 1, 4]);
+    const into = blocks(2, len, 11); // stale bytes must not leak into the parity
+    const reused = c.encode(inputs, [9, 1, 4], into);
+    expectSameBytes(reused, fresh);
+    expect(reused[0]).toBe(into[0]);
+    expect(reused[1]).toBe(inputs[1]);
+    expect(reused[2]).toBe(into[1]);
+  });
+
   describe('errors', () => {
     const c = codec(3, 10);
     const inputs = blocks(3, 8);
@@ -245,6 +258,15 @@ describe.each(KERNELS)('codec with kernel %s', (kernel) => {
       const notBytes = [1, 2] as unknown as Uint8Array;
       expect(() => c.encode([inputs[0], inputs[1], notBytes])).toThrow(TypeError);
       expect(() => c.decode([shares[3], notBytes, shares[5]], [3, 4, 5])).toThrow(TypeError);
+    });
+
+    it('rejects output blocks of the wrong number or length', () => {
+      const out = (count: number, len = 8): Uint8Array[] => blocks(count, len, 3);
+      expect(() => c.encode(inputs, [3, 4], out(1))).toThrow(RangeError);
+      expect(() => c.encode(inputs, [3, 4], out(3))).toThrow(RangeError);
+      expect(() => c.encode(inputs, [3, 4], [...out(1), ...out(1, 7)])).toThrow(RangeError);
+      expect(() => c.encode(inputs, [0, 1], out(1))).toThrow(RangeError);
+      expect(c.encode(inputs, [0, 1], [])).toEqual([inputs[0], inputs[1]]);
     });
   });
 });
