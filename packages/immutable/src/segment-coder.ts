@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { aesCtr, equalBytes, TAG, taggedHash } from '@tessera/caps';
 import { createCodec } from '@tessera/codec';
+import { allocBlock, ownsBuffer } from './block-pool.ts';
 import type {
   DecodeJob,
   DecodeResult,
@@ -29,16 +30,29 @@ export interface SegmentCoder {
   close(): Promise<void>;
 }
 
-/** Splits a padded segment into k blocks, encodes N, hashes each (spec §2.5 step 2). */
+/**
+ * Splits a padded segment into k blocks, encodes N, hashes each (spec §2.5 step 2). The blocks
+ * are the job's spares (those of the right length), else new buffers; the first k are copies
+ * of the segment's bytes, so each block owns its buffer.
+ */
 export function codeSegment(job: SegmentJob): SegmentResult {
   const { k, n, segment } = job;
   const blockLength = segment.length / k;
+  const spares = (job.spares ?? []).filter((b) => b.length === blockLength);
+  const block = (): Uint8Array => spares.pop() ?? allocBlock(blockLength);
   const inputs: Uint8Array[] = [];
   for (let j = 0; j < k; j++) inputs.push(segment.subarray(j * blockLength, (j + 1) * blockLength));
-  const parity = createCodec(k, n).encode(inputs, range(k, n));
+  const parity = Array.from({ length: n - k }, block);
+  createCodec(k, n).encode(inputs, range(k, n), parity);
+  const blocks = inputs.map((b) => {
+    const own = block();
+    own.set(b);
+    return own;
+  });
+  blocks.push(...parity);
   const hashes = new Uint8Array(32 * n);
-  [...inputs, ...parity].forEach((b, j) => hashes.set(taggedHash(TAG.ENCODED_SUBSHARE, b), 32 * j));
-  return { segment, parity, hashes };
+  blocks.forEach((b, j) => hashes.set(taggedHash(TAG.ENCODED_SUBSHARE, b), 32 * j));
+  return { blocks, hashes, segment };
 }
 
 /** Checks k blocks, decodes them, checks the ciphertext and decrypts `[from, to)` (spec §2.7). */
@@ -95,11 +109,7 @@ function workerUrl(): URL {
 
 /** A detached-safe copy: only a buffer that owns its whole ArrayBuffer may be transferred. */
 function ownBuffer(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 &&
-    b.byteLength === b.buffer.byteLength &&
-    !(b.buffer instanceof SharedArrayBuffer)
-    ? b
-    : b.slice();
+  return ownsBuffer(b) ? b : b.slice();
 }
 
 interface Pending {
@@ -166,7 +176,11 @@ class WorkerPool implements SegmentCoder {
 
   code(job: SegmentJob): Promise<SegmentResult> {
     const segment = ownBuffer(job.segment);
-    return this.#post({ kind: 'code', ...job, segment }, [segment]) as Promise<SegmentResult>;
+    const spares = (job.spares ?? []).filter(ownsBuffer);
+    return this.#post({ kind: 'code', ...job, segment, spares }, [
+      segment,
+      ...spares,
+    ]) as Promise<SegmentResult>;
   }
 
   decode(job: DecodeJob): Promise<DecodeResult> {

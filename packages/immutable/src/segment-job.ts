@@ -5,13 +5,22 @@ export interface SegmentJob {
   readonly k: number;
   readonly n: number;
   readonly segment: Uint8Array;
+  /**
+   * Blocks of earlier results, no longer used, to code into instead of new buffers (moved with
+   * the job, never copied; those of another length than this segment's blocks are dropped).
+   */
+  readonly spares?: readonly Uint8Array[];
 }
 
-/** The coded segment: the input back (its first k blocks are shares 0..k-1), N-k parity blocks, N×32 hash bytes. */
+/**
+ * The coded segment: its N blocks (shares 0..k-1 hold the segment's bytes, the rest parity),
+ * each over an `ArrayBuffer` of its own so it can be given back alone, N×32 hash bytes, and
+ * the job's `segment` buffer back (no longer used: the caller can fill it again).
+ */
 export interface SegmentResult {
-  readonly segment: Uint8Array;
-  readonly parity: Uint8Array[];
+  readonly blocks: Uint8Array[];
   readonly hashes: Uint8Array;
+  readonly segment: Uint8Array;
 }
 
 /**

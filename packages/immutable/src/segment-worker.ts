@@ -11,7 +11,7 @@ function movable(
   result: SegmentResult | DecodeResult,
 ): [SegmentResult | DecodeResult, ArrayBuffer[]] {
   if ('hashes' in result) {
-    const all = [result.segment, result.hashes, ...result.parity].map((b) => b.buffer);
+    const all = [result.hashes, result.segment, ...result.blocks].map((b) => b.buffer);
     return [result, [...new Set(all)] as ArrayBuffer[]];
   }
   const { plain } = result;

@@ -2,8 +2,9 @@
  * Re-readable byte sources. A convergent key needs the whole content before encryption can
  * start, so a CHK source is opened twice: once for the key, once to encrypt and encode.
  */
+import { Buffer } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { READ_CHUNK_SIZE } from './constants.ts';
 
 /** Something that can be read from the start, as often as needed. */
@@ -12,22 +13,59 @@ export interface ByteSource {
   readonly size?: number;
   /**
    * Opens a fresh stream of the whole content. `chunkSize` is a hint: sources that can should
-   * yield chunks of that size, which saves the encoder a copy per segment.
+   * yield chunks of that size, which saves the encoder a copy per segment. With `transient`,
+   * the caller is done with each chunk when it asks for the next, so a source may read every
+   * chunk into the same buffer.
    */
-  open(options?: { signal?: AbortSignal; chunkSize?: number }): AsyncIterable<Uint8Array>;
+  open(options?: SourceOpenOptions): AsyncIterable<Uint8Array>;
 }
 
-/** A source reading the file at `path`. Its size is taken when the source is made. */
+/** Options of {@link ByteSource.open}. */
+export interface SourceOpenOptions {
+  readonly signal?: AbortSignal;
+  readonly chunkSize?: number;
+  /** Chunks are used up before the next is asked for (see {@link ByteSource.open}). */
+  readonly transient?: boolean;
+}
+
+/**
+ * A source reading the file at `path`. Its size is taken when the source is made. Opened
+ * `transient`, it reads each chunk into one reused buffer, on demand: an upload reads a file
+ * twice, and a fresh 1 MiB buffer per read lives long enough (a stream reads ahead) to reach
+ * V8's old generation, where only a full collection frees it (docs/PERFORMANCE.md).
+ */
 export async function fileSource(path: string): Promise<ByteSource> {
   const st = await stat(path);
   return {
     size: st.size,
-    open: ({ signal } = {}) =>
-      createReadStream(path, {
-        highWaterMark: READ_CHUNK_SIZE,
-        signal,
-      }) as AsyncIterable<Uint8Array>,
+    open: ({ signal, chunkSize, transient } = {}) =>
+      transient === true
+        ? readReusing(path, chunkSize ?? READ_CHUNK_SIZE, signal)
+        : (createReadStream(path, {
+            highWaterMark: READ_CHUNK_SIZE,
+            signal,
+          }) as AsyncIterable<Uint8Array>),
   };
+}
+
+async function* readReusing(
+  path: string,
+  chunkSize: number,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafeSlow(chunkSize);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, chunkSize, null);
+      if (bytesRead === 0) return;
+      yield new Uint8Array(buffer.buffer, buffer.byteOffset, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** A source over bytes in memory. */
