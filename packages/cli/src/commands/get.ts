@@ -9,6 +9,7 @@ import type { Command } from '../command.ts';
 import { openClient } from '../client-context.ts';
 import { CliError, describeFsError, UsageError } from '../errors.ts';
 import { openProgress } from '../progress.ts';
+import { collectDuringTransfer } from '../transfer-gc.ts';
 
 /** How long `get` waits for the introducer to name k servers when none are cached. */
 const SERVER_WAIT_MS = 10_000;
@@ -67,6 +68,7 @@ export const get: Command = {
       } else {
         const client = await openClient(ctx);
         const progress = openProgress(ctx, 'downloading');
+        const releaseGc = collectDuringTransfer();
         try {
           const servers = await client.grid.waitForServers({
             minServers: cap.neededShares,
@@ -83,6 +85,7 @@ export const get: Command = {
             await write(chunk);
           }
         } finally {
+          releaseGc();
           progress.done();
           await client.close();
         }

@@ -10,6 +10,7 @@ import type { Command } from '../command.ts';
 import { openClient, uploadEncoding } from '../client-context.ts';
 import { CliError, describeFsError, UsageError } from '../errors.ts';
 import { openProgress } from '../progress.ts';
+import { collectDuringTransfer } from '../transfer-gc.ts';
 
 /** How long `put` waits for the introducer to name `happy` servers when none are cached. */
 const SERVER_WAIT_MS = 10_000;
@@ -62,6 +63,7 @@ export const put: Command = {
       }
       const client = await openClient(ctx);
       const progress = openProgress(ctx, 'uploading');
+      const releaseGc = collectDuringTransfer();
       try {
         const encoding = uploadEncoding(
           client.grid,
@@ -92,6 +94,7 @@ export const put: Command = {
             : `${result.readCap}\n`,
         );
       } finally {
+        releaseGc();
         progress.done();
         await client.close();
       }
