@@ -16,7 +16,7 @@ import { loadGc } from './memory-trim.ts';
 /** How often the collector looks, ms. */
 export const TRANSFER_GC_CHECK_MS = 50;
 /** Growth of ArrayBuffer memory since the last collection that triggers the next one, bytes. */
-export const TRANSFER_GARBAGE_BYTES = 24 * 1024 * 1024;
+export const TRANSFER_GARBAGE_BYTES = 16 * 1024 * 1024;
 
 /** What the collector reads and calls: the process's by default, replaceable for tests. */
 export interface TransferCollectorDeps {

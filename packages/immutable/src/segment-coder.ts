@@ -117,20 +117,38 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** How long the workers wait for another job before they exit (a busy process keeps them). */
+export const WORKER_IDLE_EXIT_MS = 2000;
+
 /**
  * A pool of `size` worker threads, round-robin. Idle workers are unref'd so they never keep
- * the process alive; a worker with jobs pending is ref'd so the process waits for it.
+ * the process alive; a worker with jobs pending is ref'd so the process waits for it. Workers
+ * that had no job for {@link WORKER_IDLE_EXIT_MS} exit, and the next job starts new ones: a
+ * long-running node does not keep their heaps (and the dead buffers a quiet worker never
+ * collects) between transfers. Measured: a client node after three 100 MiB gets held
+ * 103–128 MiB, fresh 76 (docs/PERFORMANCE.md "Fourth pass").
  */
 class WorkerPool implements SegmentCoder {
-  private readonly workers: Worker[] = [];
+  private workers: Worker[] = [];
   private readonly pending = new Map<number, Pending & { worker: Worker }>();
   private readonly busy = new Map<Worker, number>();
+  /** Workers told to exit: their `exit` is expected. */
+  private readonly retiring = new Set<Worker>();
+  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private failure: Error | undefined;
+  readonly size: number;
 
   constructor(size: number) {
+    this.size = size;
+    this.spawn();
+  }
+
+  /** Starts the workers when there are none. */
+  private spawn(): void {
+    if (this.workers.length > 0) return;
     const url = workerUrl();
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < this.size; i++) {
       const w = new Worker(url);
       w.unref();
       w.on(
@@ -144,10 +162,14 @@ class WorkerPool implements SegmentCoder {
         },
       );
       w.on('error', (err) => this.fail(err));
-      w.on('exit', (code) => this.fail(new Error(`Segment worker exited with code ${code}`)));
+      w.on('exit', (code) => {
+        if (!this.retiring.delete(w))
+          this.fail(new Error(`Segment worker exited with code ${code}`));
+      });
       this.workers.push(w);
       this.busy.set(w, 0);
     }
+    this.idleSoon();
   }
 
   private settle(id: number, p: { worker: Worker }): void {
@@ -155,10 +177,29 @@ class WorkerPool implements SegmentCoder {
     const left = this.busy.get(p.worker)! - 1;
     this.busy.set(p.worker, left);
     if (left === 0) p.worker.unref();
+    if (this.pending.size === 0) this.idleSoon();
+  }
+
+  /** (Re)starts the countdown after which idle workers exit. */
+  private idleSoon(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.retire(), WORKER_IDLE_EXIT_MS);
+    this.idleTimer.unref();
+  }
+
+  private retire(): void {
+    if (this.pending.size > 0 || this.failure !== undefined) return;
+    for (const w of this.workers) {
+      this.retiring.add(w);
+      void w.terminate();
+    }
+    this.workers = [];
+    this.busy.clear();
   }
 
   private fail(err: unknown): void {
     this.failure ??= err instanceof Error ? err : new Error(String(err));
+    clearTimeout(this.idleTimer);
     for (const [id, p] of this.pending) {
       this.settle(id, p);
       p.reject(this.failure);
@@ -166,7 +207,8 @@ class WorkerPool implements SegmentCoder {
     if (sharedPool === this) sharedPool = undefined;
   }
 
-  get size(): number {
+  /** Workers running now (none once they have been idle a while). */
+  get running(): number {
     return this.workers.length;
   }
 
@@ -191,6 +233,8 @@ class WorkerPool implements SegmentCoder {
 
   #post(job: WorkerJob, moved: readonly Uint8Array[]): Promise<SegmentResult | DecodeResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    clearTimeout(this.idleTimer);
+    this.spawn();
     const id = this.nextId++;
     const worker = this.workers[id % this.workers.length];
     return new Promise<SegmentResult | DecodeResult>((resolve, reject) => {
@@ -209,6 +253,7 @@ class WorkerPool implements SegmentCoder {
 
   async terminate(): Promise<void> {
     this.failure ??= new Error('Segment workers were shut down');
+    clearTimeout(this.idleTimer);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -228,6 +273,11 @@ export function createSegmentCoder(workers = defaultWorkers()): SegmentCoder {
     sharedPool = new WorkerPool(workers);
   }
   return sharedPool;
+}
+
+/** Worker threads running now in the shared pool (0 before first use and once they idled out). */
+export function runningSegmentWorkers(): number {
+  return sharedPool?.running ?? 0;
 }
 
 /** Stops the shared worker threads (they never keep a process alive; this frees them early). */

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BlockPool, MAX_SPARE_BYTES, allocBlock, ownsBuffer } from '../src/block-pool.ts';
 import { bytesSource, fileSource, planChkUpload, type ShareWrite } from '../src/index.ts';
-import { codeSegment } from '../src/segment-coder.ts';
+import {
+  WORKER_IDLE_EXIT_MS,
+  closeSegmentWorkers,
+  codeSegment,
+  createSegmentCoder,
+  runningSegmentWorkers,
+} from '../src/segment-coder.ts';
 import { encodeToMemory } from './helpers.ts';
 
 function data(n: number, seed = 1): Uint8Array {
@@ -152,5 +158,23 @@ describe('fileSource opened transient', () => {
     const plain: Uint8Array[] = [];
     for await (const c of source.open()) plain.push(c);
     expect(Buffer.concat(plain).equals(Buffer.from(bytes))).toBe(true);
+  });
+});
+
+describe('segment workers between transfers', () => {
+  it('exit once idle, and the next segment starts new ones', { timeout: 15_000 }, async () => {
+    const coder = createSegmentCoder(1);
+    const segment = data(3 * 1000, 11);
+    const expected = codeSegment({ k: 3, n: 10, segment: Uint8Array.from(segment) });
+    const first = await coder.code({ k: 3, n: 10, segment: Uint8Array.from(segment) });
+    expect(first.hashes).toEqual(expected.hashes);
+    expect(runningSegmentWorkers()).toBe(1);
+    await new Promise((r) => setTimeout(r, WORKER_IDLE_EXIT_MS + 500));
+    expect(runningSegmentWorkers()).toBe(0);
+    // The same coder object still works: an upload may hold it across a quiet spell.
+    const again = await coder.code({ k: 3, n: 10, segment: Uint8Array.from(segment) });
+    expect(again.hashes).toEqual(expected.hashes);
+    expect(runningSegmentWorkers()).toBe(1);
+    await closeSegmentWorkers();
   });
 });
