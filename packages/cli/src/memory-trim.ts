@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { onSegmentWorkersRetired } from '@tessera/immutable';
 
 /** How often the trimmer looks at the process's CPU time, ms. */
 export const TRIM_CHECK_INTERVAL_MS = 1000;
@@ -88,6 +89,14 @@ export class MemoryTrimmer {
     this.#last = deps.cpuMicros();
   }
 
+  /**
+   * Makes the next quiet interval collect and trim as after a busy one: for memory freed
+   * without much CPU time (segment workers exiting).
+   */
+  markBusy(): void {
+    this.#busySinceTrim = true;
+  }
+
   /** Samples CPU time; returns true when it collected (and scheduled the trim). */
   check(): boolean {
     const now = this.#deps.cpuMicros();
@@ -120,7 +129,12 @@ function deferTrim(fn: () => void): void {
 
 /** The process's one trimmer, shared by the nodes it runs (`grid up` runs many). */
 let shared:
-  { timer: NodeJS.Timeout; listeners: Set<NonNullable<TrimmerDeps['onTrim']>> } | undefined;
+  | {
+      timer: NodeJS.Timeout;
+      listeners: Set<NonNullable<TrimmerDeps['onTrim']>>;
+      unsubscribe: () => void;
+    }
+  | undefined;
 
 /**
  * Starts trimming this process's heap after bursts of work (see {@link MemoryTrimmer}); the
@@ -143,7 +157,10 @@ export function startMemoryTrim(onTrim: NonNullable<TrimmerDeps['onTrim']>): () 
     });
     const timer = setInterval(() => trimmer.check(), TRIM_CHECK_INTERVAL_MS);
     timer.unref();
-    shared = { timer, listeners };
+    // Exiting workers free their heaps at once, but what they leave in glibc's arenas stays
+    // until the next trim, and the process is quiet by then: trim again at the next check.
+    const unsubscribe = onSegmentWorkersRetired(() => trimmer.markBusy());
+    shared = { timer, listeners, unsubscribe };
   }
   const mine = shared;
   // Each caller's own callback: the same function passed twice still stops once each.
@@ -153,6 +170,7 @@ export function startMemoryTrim(onTrim: NonNullable<TrimmerDeps['onTrim']>): () 
     mine.listeners.delete(listener);
     if (mine.listeners.size === 0 && shared === mine) {
       clearInterval(mine.timer);
+      mine.unsubscribe();
       shared = undefined;
     }
   };

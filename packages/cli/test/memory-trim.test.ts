@@ -25,6 +25,7 @@ function scripted() {
   });
   return {
     calls,
+    trimmer,
     step(us: number): boolean {
       cpu += us;
       return trimmer.check();
@@ -50,6 +51,15 @@ describe('MemoryTrimmer', () => {
     expect(t.step(100_000)).toBe(false);
     expect(t.step(1_000)).toBe(true); // the next burst ends
     expect(t.calls).toEqual(['collect', 'defer', 'trim', 'collect', 'defer', 'trim']);
+  });
+
+  it('trims at the next quiet check after being told memory was freed without CPU time', () => {
+    const t = scripted();
+    expect(t.step(500)).toBe(false);
+    t.trimmer.markBusy(); // segment workers exited
+    expect(t.step(500)).toBe(true);
+    expect(t.calls).toEqual(['collect', 'defer', 'trim']);
+    expect(t.step(500)).toBe(false);
   });
 
   it('ignores light activity that never counts as busy', () => {

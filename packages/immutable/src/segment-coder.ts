@@ -119,6 +119,19 @@ interface Pending {
 
 /** How long the workers wait for another job before they exit (a busy process keeps them). */
 export const WORKER_IDLE_EXIT_MS = 2000;
+/** How long new workers wait for their first job (a 1 GiB upload's key pass comes first). */
+const WORKER_FIRST_JOB_MS = 30_000;
+
+const retiredListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` each time idle segment workers exit (a process that trims its heap when it
+ * goes quiet can trim again then). Returns the function that removes it.
+ */
+export function onSegmentWorkersRetired(listener: () => void): () => void {
+  retiredListeners.add(listener);
+  return () => retiredListeners.delete(listener);
+}
 
 /**
  * A pool of `size` worker threads, round-robin. Idle workers are unref'd so they never keep
@@ -169,7 +182,7 @@ class WorkerPool implements SegmentCoder {
       this.workers.push(w);
       this.busy.set(w, 0);
     }
-    this.idleSoon();
+    this.idleSoon(WORKER_FIRST_JOB_MS);
   }
 
   private settle(id: number, p: { worker: Worker }): void {
@@ -181,9 +194,9 @@ class WorkerPool implements SegmentCoder {
   }
 
   /** (Re)starts the countdown after which idle workers exit. */
-  private idleSoon(): void {
+  private idleSoon(ms = WORKER_IDLE_EXIT_MS): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.retire(), WORKER_IDLE_EXIT_MS);
+    this.idleTimer = setTimeout(() => this.retire(), ms);
     this.idleTimer.unref();
   }
 
@@ -195,6 +208,7 @@ class WorkerPool implements SegmentCoder {
     }
     this.workers = [];
     this.busy.clear();
+    for (const listener of retiredListeners) listener();
   }
 
   private fail(err: unknown): void {

@@ -9,6 +9,7 @@ import {
   closeSegmentWorkers,
   codeSegment,
   createSegmentCoder,
+  onSegmentWorkersRetired,
   runningSegmentWorkers,
 } from '../src/segment-coder.ts';
 import { encodeToMemory } from './helpers.ts';
@@ -169,8 +170,12 @@ describe('segment workers between transfers', () => {
     const first = await coder.code({ k: 3, n: 10, segment: Uint8Array.from(segment) });
     expect(first.hashes).toEqual(expected.hashes);
     expect(runningSegmentWorkers()).toBe(1);
+    let retired = 0;
+    const stop = onSegmentWorkersRetired(() => retired++);
     await new Promise((r) => setTimeout(r, WORKER_IDLE_EXIT_MS + 500));
+    stop();
     expect(runningSegmentWorkers()).toBe(0);
+    expect(retired).toBe(1);
     // The same coder object still works: an upload may hold it across a quiet spell.
     const again = await coder.code({ k: 3, n: 10, segment: Uint8Array.from(segment) });
     expect(again.hashes).toEqual(expected.hashes);
