@@ -22,7 +22,7 @@ import {
   type ChkShareLayout,
   type ChkUeb,
 } from '@tessera/caps';
-import { createSegmentCoder } from './segment-coder.ts';
+import { createSegmentCoder } from './segment-workers.ts';
 import { withDeadline } from './deadline.ts';
 import {
   BadCiphertextError,

@@ -33,7 +33,8 @@ import {
 import { SourceChangedError } from './errors.ts';
 import { fixedChunks, measureSource, type ByteSource } from './source.ts';
 import { BlockPool } from './block-pool.ts';
-import { createSegmentCoder, type SegmentCoder, type SegmentResult } from './segment-coder.ts';
+import type { SegmentCoder, SegmentResult } from './segment-coder.ts';
+import { createSegmentCoder } from './segment-workers.ts';
 
 /** Options of {@link planChkUpload}. */
 export interface ChkEncodeOptions {

@@ -17,4 +17,4 @@ export * from './source.ts';
 export * from './encoder.ts';
 export * from './decoder.ts';
 export * from './deadline.ts';
-export { closeSegmentWorkers, onSegmentWorkersRetired } from './segment-coder.ts';
+export { closeSegmentWorkers, onSegmentWorkersRetired } from './segment-workers.ts';

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BlockPool, MAX_SPARE_BYTES, allocBlock, ownsBuffer } from '../src/block-pool.ts';
 import { bytesSource, fileSource, planChkUpload, type ShareWrite } from '../src/index.ts';
+import { codeSegment } from '../src/segment-coder.ts';
 import {
   WORKER_IDLE_EXIT_MS,
   closeSegmentWorkers,
-  codeSegment,
   createSegmentCoder,
   onSegmentWorkersRetired,
   runningSegmentWorkers,
-} from '../src/segment-coder.ts';
+} from '../src/segment-workers.ts';
 import { encodeToMemory } from './helpers.ts';
 
 function data(n: number, seed = 1): Uint8Array {
