@@ -21,3 +21,4 @@ export { gfInv, gfMul } from './gf256.ts';
 export { BadSharesError, CodecError, NotEnoughSharesError } from './errors.ts';
 export type { CodecErrorCode } from './errors.ts';
 export { MAX_SHARES } from './constants.ts';
+export { allocUninitialized } from './alloc.ts';

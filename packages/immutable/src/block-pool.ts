@@ -4,7 +4,7 @@
  * fresh, those buffers outlive V8's young generation and pile up between full collections
  * (docs/PERFORMANCE.md, "Fourth pass"). Blocks given back once written are reused instead.
  */
-import { Buffer } from 'node:buffer';
+import { allocUninitialized } from '@tessera/codec';
 
 /** Spares kept at most, in bytes (a hundred 341 KiB blocks of a 1 MiB 3-of-N segment). */
 export const MAX_SPARE_BYTES = 32 * 1024 * 1024;
@@ -32,7 +32,7 @@ export class BlockPool {
 
   /** A buffer of `length` bytes with unspecified contents: a spare, else a new one. */
   take(length: number): Uint8Array {
-    return this.takeSpares(length, 1)[0] ?? allocBlock(length);
+    return this.takeSpares(length, 1)[0] ?? allocUninitialized(length);
   }
 
   /** Up to `count` spares of `length` bytes (fewer when the pool has fewer), removed from it. */
@@ -54,10 +54,4 @@ export class BlockPool {
     else list.push(b);
     this.#bytes += b.length;
   }
-}
-
-/** A new buffer of `length` bytes, uninitialised (no memset): the caller overwrites every byte. */
-export function allocBlock(length: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(length);
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }

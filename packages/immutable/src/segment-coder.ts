@@ -5,8 +5,7 @@
  * worker threads is `segment-workers.ts`.
  */
 import { aesCtr, equalBytes, TAG, taggedHash } from '@tessera/caps';
-import { createCodec } from '@tessera/codec';
-import { allocBlock } from './block-pool.ts';
+import { allocUninitialized, createCodec } from '@tessera/codec';
 import type {
   DecodeJob,
   DecodeResult,
@@ -33,7 +32,7 @@ export function codeSegment(job: SegmentJob): SegmentResult {
   const { k, n, segment } = job;
   const blockLength = segment.length / k;
   const spares = (job.spares ?? []).filter((b) => b.length === blockLength);
-  const block = (): Uint8Array => spares.pop() ?? allocBlock(blockLength);
+  const block = (): Uint8Array => spares.pop() ?? allocUninitialized(blockLength);
   const inputs: Uint8Array[] = [];
   for (let j = 0; j < k; j++) inputs.push(segment.subarray(j * blockLength, (j + 1) * blockLength));
   const parity = Array.from({ length: n - k }, block);

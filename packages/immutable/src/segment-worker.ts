@@ -1,5 +1,6 @@
 /** Worker thread entry: codes and decodes segments posted by {@link createSegmentCoder}. */
 import { parentPort } from 'node:worker_threads';
+import { ownsBuffer } from './block-pool.ts';
 import { runJob } from './segment-coder.ts';
 import type { DecodeResult, SegmentResult, WorkerJob } from './segment-job.ts';
 
@@ -17,7 +18,7 @@ function movable(
   const { plain } = result;
   if (plain === undefined) return [result, []];
   // A small output can share Node's buffer pool: only a buffer owned whole may move.
-  const own = plain.byteLength === plain.buffer.byteLength ? plain : plain.slice();
+  const own = ownsBuffer(plain) ? plain : plain.slice();
   return [{ plain: own }, [own.buffer as ArrayBuffer]];
 }
 
