@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlockPool, MAX_SPARE_BYTES, allocBlock, ownsBuffer } from '../src/block-pool.ts';
+import { allocUninitialized } from '@tessera/codec';
+import { BlockPool, MAX_SPARE_BYTES, ownsBuffer } from '../src/block-pool.ts';
 import { bytesSource, fileSource, planChkUpload, type ShareWrite } from '../src/index.ts';
 import { codeSegment } from '../src/segment-coder.ts';
 import {
@@ -12,23 +13,13 @@ import {
   onSegmentWorkersRetired,
   runningSegmentWorkers,
 } from '../src/segment-workers.ts';
-import { encodeToMemory } from './helpers.ts';
-
-function data(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+import { encodeToMemory, pseudoRandom as data } from './helpers.ts';
 
 describe('BlockPool', () => {
   it('hands out the buffers it was given, by length, and new ones when it has none', () => {
     const pool = new BlockPool();
-    const a = allocBlock(100);
-    const b = allocBlock(100);
+    const a = allocUninitialized(100);
+    const b = allocUninitialized(100);
     pool.give(a);
     pool.give(b);
     pool.give(a); // twice: kept once
@@ -46,12 +37,12 @@ describe('BlockPool', () => {
 
   it('keeps only buffers it can reuse whole, up to its limit', () => {
     const pool = new BlockPool(250);
-    pool.give(allocBlock(200).subarray(0, 100)); // a view of a larger buffer
+    pool.give(allocUninitialized(200).subarray(0, 100)); // a view of a larger buffer
     pool.give(new Uint8Array(new SharedArrayBuffer(100)));
     pool.give(new Uint8Array(0));
     expect(pool.bytes).toBe(0);
-    pool.give(allocBlock(200));
-    pool.give(allocBlock(100)); // over the limit: left to the GC
+    pool.give(allocUninitialized(200));
+    pool.give(allocUninitialized(100)); // over the limit: left to the GC
     expect(pool.bytes).toBe(200);
     expect(new BlockPool().maxBytes).toBe(MAX_SPARE_BYTES);
   });
@@ -61,7 +52,9 @@ describe('codeSegment with spares', () => {
   it('codes into the spares of the right length, with the same bytes as into new buffers', () => {
     const segment = data(3 * 1000, 5);
     const fresh = codeSegment({ k: 3, n: 10, segment });
-    const spares = Array.from({ length: 12 }, (_, i) => allocBlock(i < 8 ? 1000 : 999).fill(0xab));
+    const spares = Array.from({ length: 12 }, (_, i) =>
+      allocUninitialized(i < 8 ? 1000 : 999).fill(0xab),
+    );
     const reused = codeSegment({ k: 3, n: 10, segment, spares });
     expect(reused.blocks.map((b) => Buffer.from(b).toString('hex'))).toEqual(
       fresh.blocks.map((b) => Buffer.from(b).toString('hex')),
