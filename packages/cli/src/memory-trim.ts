@@ -49,13 +49,19 @@ export function loadMallocTrim(): TrimFunction | null {
   return cached;
 }
 
+/** The process's one `gc` function: each transfer and trimmer asks for it, a new context once. */
+let gc: (() => void) | undefined;
+
 /**
  * V8's full garbage collection as a function. `--expose-gc` set at run time gives new contexts
  * a `gc` global (the process's own global stays as it was).
  */
 export function loadGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  return gc;
 }
 
 /** What a trimmer samples and calls: the process's by default, replaceable for tests. */
