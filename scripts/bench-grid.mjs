@@ -360,9 +360,10 @@ async function benchClientRss() {
   } else {
     // The client node did the work: its peak during the put (see above), with its peak over
     // all the cases before (the gets' among them) beside it.
-    report(caseName('grid.client.rss.1GiB'), vmMiB(clientNode.pid, 'VmHWM'), 'MiB', {
+    const peakMiB = vmMiB(clientNode.pid, 'VmHWM');
+    report(caseName('grid.client.rss.1GiB'), peakMiB, 'MiB', {
       method: 'client node VmHWM over the put',
-      mb: round((vmMiB(clientNode.pid, 'VmHWM') * 1024 * 1024) / 1e6, 1),
+      mb: round((peakMiB * 1024 * 1024) / 1e6, 1),
       ...node,
       commandPeakMiB: round(r.peakRssMiB, 1),
       ...speed,
