@@ -32,6 +32,7 @@ export function resolveConfig(init: ShareStoreInit): StoreConfig {
   return {
     reservedSpace: nonNegative(init.reservedSpace, 0, 'reservedSpace'),
     readOnly: init.readOnly ?? false,
+    directWrites: init.directWrites ?? true,
     quotas: {
       defaultBytes:
         init.quotas?.defaultBytes === undefined

@@ -1,5 +1,5 @@
 /** The state every store module shares, built once by `createShareStore`. */
-import type { FileHandle } from 'node:fs/promises';
+import type { ContainerFile } from './container-file.ts';
 import { AbortedError } from './errors.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Layout } from './layout.ts';
@@ -12,6 +12,7 @@ import type { QuotaConfig, SlotChange, StatFs } from './types.ts';
 export interface StoreConfig {
   reservedSpace: number;
   readOnly: boolean;
+  directWrites: boolean;
   quotas: QuotaConfig;
   leaseDurationSeconds: number;
   incomingGraceSeconds: number;
@@ -46,7 +47,7 @@ export interface Bucket {
    * The container, open for writing between requests (opened by the first write, closed when
    * the bucket closes, aborts or the store stops); undefined when not open.
    */
-  file?: FileHandle;
+  file?: ContainerFile;
   /** Closed, aborted or swept: no longer usable even if a caller still holds it. */
   gone: boolean;
 }
@@ -62,6 +63,8 @@ export interface StoreContext {
   buckets: Map<string, Bucket>;
   /** Bytes promised to mutable writes in flight, by owner (quota and space accounting). */
   pendingBytes: Map<string, number>;
+  /** Whether upload containers are written past the page cache (see container-file.ts). */
+  directWrites: boolean;
   /** How many buckets hold their container open (`Bucket.file`); at most MAX_OPEN_BUCKET_FILES. */
   openBucketFiles: number;
   emitSlotChange(change: SlotChange): void;

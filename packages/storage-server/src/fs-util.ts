@@ -16,16 +16,6 @@ export async function fsyncDir(path: string): Promise<void> {
   }
 }
 
-/** fsyncs a file's data and metadata. */
-export async function fsyncFile(path: string): Promise<void> {
-  const fd = await open(path, 'r+');
-  try {
-    await fd.sync();
-  } finally {
-    await fd.close();
-  }
-}
-
 /** True when `path` exists (any kind). */
 export async function exists(path: string): Promise<boolean> {
   try {

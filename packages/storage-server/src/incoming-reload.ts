@@ -4,6 +4,7 @@
  */
 import { open, readdir } from 'node:fs/promises';
 import { IMMUTABLE_HEADER_SIZE } from './constants.ts';
+import { DIRECT_PAGE } from './container-file.ts';
 import { detectKind } from './containers.ts';
 import { exists, fsyncDir, isNotFound, rmdirIfEmpty, unlinkIfExists } from './fs-util.ts';
 import { closeRecords } from './incoming.ts';
@@ -100,7 +101,8 @@ async function containerLooksValid(path: string, allocatedSize: number): Promise
     return (
       detectKind(probe) === 'immutable' &&
       size >= IMMUTABLE_HEADER_SIZE &&
-      size <= IMMUTABLE_HEADER_SIZE + allocatedSize
+      // Direct writes round the file up to a page; the close cuts it to size.
+      size <= IMMUTABLE_HEADER_SIZE + allocatedSize + DIRECT_PAGE
     );
   } finally {
     await fd.close();

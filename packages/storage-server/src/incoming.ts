@@ -6,7 +6,7 @@
  * after a crash an upload resumes from a conservative picture. Close fsyncs the container
  * and renames it into `shares/`, which is the moment the share becomes visible.
  */
-import { open, rename, type FileHandle } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import {
   BadUploadSecretError,
   ConflictingWriteError,
@@ -20,20 +20,13 @@ import {
   MAX_OPEN_BUCKET_FILES,
   SIDECAR_FLUSH_DELAY_MS,
 } from './constants.ts';
+import { openContainerFile, type ContainerFile } from './container-file.ts';
 import { encodeImmutableHeader } from './containers.ts';
-import {
-  atomicWriteFile,
-  ensureDir,
-  fsyncDir,
-  fsyncFile,
-  rmdirIfEmpty,
-  unlinkIfExists,
-} from './fs-util.ts';
+import { atomicWriteFile, ensureDir, fsyncDir, rmdirIfEmpty, unlinkIfExists } from './fs-util.ts';
 import type { IndexRecord } from './index-records.ts';
 import { leaseRecord } from './leases.ts';
 import { RangeSet } from './ranges.ts';
 import { constantTimeEqual } from './secrets.ts';
-import { readFully, writeFully } from './share-files.ts';
 import { serializeSidecar } from './sidecar.ts';
 import {
   bucketKey,
@@ -86,12 +79,15 @@ export function progress(b: Bucket): BucketProgress {
 export async function persistNewBucket(ctx: StoreContext, b: Bucket): Promise<void> {
   const dir = ctx.layout.incomingDir(b.siName);
   await ensureDir(dir);
-  const fd = await open(ctx.layout.incomingPath(b.siName, b.shareNum), 'w');
+  const file = await openContainerFile(ctx.layout.incomingPath(b.siName, b.shareNum), {
+    create: true,
+    direct: ctx.directWrites,
+  });
   try {
-    await writeFully(fd, encodeImmutableHeader(b.allocatedSize), 0);
-    await fd.sync();
+    await file.write(encodeImmutableHeader(b.allocatedSize), 0);
+    await file.sync();
   } finally {
-    await fd.close();
+    await file.close();
   }
   // The sidecar appears last: a container without one is an allocation that never finished.
   await atomicWriteFile(
@@ -102,41 +98,39 @@ export async function persistNewBucket(ctx: StoreContext, b: Bucket): Promise<vo
 
 /**
  * Runs `use` with the bucket's container open for writing: the handle kept on the bucket, or a
- * fresh one closed afterwards when MAX_OPEN_BUCKET_FILES containers are open already. Call with
- * the bucket's lock held.
+ * fresh one, kept on the bucket when `keep` and fewer than MAX_OPEN_BUCKET_FILES containers
+ * are open, else closed afterwards. Call with the bucket's lock held.
  */
 async function withContainer<T>(
   ctx: StoreContext,
   b: Bucket,
-  use: (fd: FileHandle) => Promise<T>,
+  keep: boolean,
+  use: (file: ContainerFile) => Promise<T>,
 ): Promise<T> {
   if (b.file !== undefined) return use(b.file);
-  const fd = await open(ctx.layout.incomingPath(b.siName, b.shareNum), 'r+');
-  if (ctx.openBucketFiles < MAX_OPEN_BUCKET_FILES) {
-    b.file = fd;
+  const file = await openContainerFile(ctx.layout.incomingPath(b.siName, b.shareNum), {
+    create: false,
+    direct: ctx.directWrites,
+  });
+  if (keep && ctx.openBucketFiles < MAX_OPEN_BUCKET_FILES) {
+    b.file = file;
     ctx.openBucketFiles += 1;
-    return use(fd);
+    return use(file);
   }
   try {
-    return await use(fd);
+    return await use(file);
   } finally {
-    await fd.close();
+    await file.close();
   }
-}
-
-/** Fsyncs the container: through the handle the bucket keeps open, else by path. */
-async function syncContainer(ctx: StoreContext, b: Bucket): Promise<void> {
-  if (b.file !== undefined) await b.file.sync();
-  else await fsyncFile(ctx.layout.incomingPath(b.siName, b.shareNum));
 }
 
 /** Closes the container handle a bucket keeps open, if any. Call with the bucket's lock held. */
 export async function releaseContainer(ctx: StoreContext, b: Bucket): Promise<void> {
-  const fd = b.file;
-  if (fd === undefined) return;
+  const file = b.file;
+  if (file === undefined) return;
   b.file = undefined;
   ctx.openBucketFiles -= 1;
-  await fd.close();
+  await file.close();
 }
 
 function scheduleFlush(ctx: StoreContext, b: Bucket): void {
@@ -160,7 +154,7 @@ export async function flushSidecar(ctx: StoreContext, b: Bucket): Promise<void> 
   const snapshot = b.ranges.clone();
   b.dirty = false;
   try {
-    await syncContainer(ctx, b);
+    await withContainer(ctx, b, false, (file) => file.sync());
     await atomicWriteFile(
       ctx.layout.sidecarPath(b.siName, b.shareNum),
       serializeSidecar(b, snapshot),
@@ -192,11 +186,11 @@ export async function writeBucket(
     }
     b.lastActivitySeconds = nowSeconds(ctx);
     if (data.length === 0) return progress(b);
-    await withContainer(ctx, b, async (fd) => {
+    await withContainer(ctx, b, true, async (file) => {
       // Tahoe §3.2: an overlapping write must carry identical bytes.
       for (const [s, e] of b.ranges.intersect(offset, end)) {
         const old = new Uint8Array(e - s);
-        await readFully(fd, old, IMMUTABLE_HEADER_SIZE + s);
+        await file.read(old, IMMUTABLE_HEADER_SIZE + s);
         const mine = data.subarray(s - offset, e - offset);
         if (!Buffer.from(old).equals(mine)) {
           throw new ConflictingWriteError(
@@ -205,7 +199,7 @@ export async function writeBucket(
           );
         }
       }
-      await writeFully(fd, data, IMMUTABLE_HEADER_SIZE + offset);
+      await file.write(data, IMMUTABLE_HEADER_SIZE + offset);
     });
     b.ranges.add(offset, end);
     scheduleFlush(ctx, b);
@@ -261,7 +255,11 @@ export async function closeBucket(
         );
       }
       const from = ctx.layout.incomingPath(siName, shareNum);
-      await syncContainer(ctx, b);
+      await withContainer(ctx, b, false, async (file) => {
+        // Direct writes may leave the file up to a page longer than the share.
+        await file.truncate(IMMUTABLE_HEADER_SIZE + b.allocatedSize);
+        await file.sync();
+      });
       await releaseContainer(ctx, b);
       const finalDir = ctx.layout.shareDir(siName);
       await ensureDir(finalDir);

@@ -12,6 +12,7 @@ import {
   WRITE_ENABLER_LENGTH,
 } from './constants.ts';
 import { resolveConfig } from './config.ts';
+import { probeDirectWrites } from './container-file.ts';
 import { checkAborted, nowSeconds, type StoreContext } from './context.ts';
 import { removeTree } from './fs-util.ts';
 import * as incoming from './incoming.ts';
@@ -72,6 +73,7 @@ export function createShareStore(init: ShareStoreInit): ShareStore {
     log,
     buckets: new Map(),
     pendingBytes: new Map(),
+    directWrites: false,
     openBucketFiles: 0,
     emitSlotChange: (change) => events.emit(change),
   };
@@ -109,6 +111,12 @@ export function createShareStore(init: ShareStoreInit): ShareStore {
     await recoverPending(ctx);
     await removeTree(layout.tmp);
     await mkdir(layout.tmp, { recursive: true });
+    ctx.directWrites = config.directWrites && (await probeDirectWrites(layout.incoming));
+    log.info(
+      ctx.directWrites
+        ? 'Uploads are written past the page cache (direct I/O)'
+        : 'Uploads are written through the page cache',
+    );
     ctx.buckets.clear();
     await reloadIncoming(ctx);
     if (config.sweepIntervalSeconds > 0) {

@@ -42,6 +42,11 @@ export interface ShareStoreInit {
   reservedSpace?: number;
   /** Refuse every write (`STORAGE_READ_ONLY`); reads, aborts and sweeps still work. */
   readOnly?: boolean;
+  /**
+   * Write uploads past the page cache (`O_DIRECT`) where the file system allows it, probed at
+   * start. Default true; false always writes through the page cache.
+   */
+  directWrites?: boolean;
   quotas?: QuotaConfig;
   /** Lifetime of a new or renewed lease. Default 31 days. */
   leaseDurationSeconds?: number;

@@ -2,10 +2,11 @@
  * Crash states produced by hand (each one a point where a crash can stop the store), then a
  * restart: the store must finish or discard the interrupted step (docs/RELIABILITY.md).
  */
-import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storageIndexName } from '../src/layout.ts';
+import { IMMUTABLE_HEADER_SIZE } from '../src/constants.ts';
 import { encodeMutableHeader } from '../src/containers.ts';
 import { bytes, harness, pattern, secrets, type Harness } from './helpers.ts';
 
@@ -156,6 +157,7 @@ describe('recovery after a crash', () => {
     const d = dirs(s.storageIndex);
     await mkdir(d.final, { recursive: true });
     await rename(join(d.incoming, '0'), join(d.final, '0'));
+    await truncate(join(d.final, '0'), IMMUTABLE_HEADER_SIZE + 10); // as a close leaves it
     await writeFile(join(d.incoming, '0.state'), 'garbage'); // so recovery cannot index it
     h.store = h.open();
     await h.store.start();

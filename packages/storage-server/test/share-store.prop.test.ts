@@ -4,30 +4,37 @@ import { StorageError, type ShareStore } from '../src/index.ts';
 import { harness, type Harness } from './helpers.ts';
 
 let h: Harness;
+let buffered: Harness;
 beforeAll(async () => {
   h = await harness();
+  buffered = await harness({ directWrites: false });
 });
 afterAll(async () => {
   await h.cleanup();
+  await buffered.cleanup();
 });
 
 const si = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const secret = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
-describe('bucket writes (property)', () => {
+describe.each([
+  ['direct where the file system allows', () => h],
+  ['through the page cache', () => buffered],
+])('bucket writes written %s (property)', (_, use) => {
   it('whatever the order of writes (with identical overlaps), the closed share is the data', async () => {
+    const { store } = use();
     await fc.assert(
       fc.asyncProperty(
         si,
         secret,
-        fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+        fc.uint8Array({ minLength: 0, maxLength: 12_000 }),
         fc.array(fc.nat(), { maxLength: 12 }),
         fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 6 }),
         fc.infiniteStream(fc.nat()),
         async (storageIndex, s, data, cuts, extras, order) => {
           const uploadSecret = s.subarray(0, 20);
           const bucket = { storageIndex, shareNum: 0, uploadSecret };
-          await h.store.allocateBuckets({
+          await store.allocateBuckets({
             storageIndex,
             renewSecret: s,
             cancelSecret: s,
@@ -56,9 +63,9 @@ describe('bucket writes (property)', () => {
             [pieces[i], pieces[j]] = [pieces[j], pieces[i]];
           }
           for (const [start, end] of pieces)
-            await h.store.writeBucket(bucket, { offset: start, data: data.subarray(start, end) });
-          await h.store.closeBucket(bucket);
-          const [got] = await h.store.readShare(bucket, [{ offset: 0, length: data.length }]);
+            await store.writeBucket(bucket, { offset: start, data: data.subarray(start, end) });
+          await store.closeBucket(bucket);
+          const [got] = await store.readShare(bucket, [{ offset: 0, length: data.length }]);
           expect(got).toEqual(data);
         },
       ),
