@@ -18,7 +18,8 @@
 //   grid.put.4KiB         ms, median wall time of 7 `tessera put`s of fresh 4 KiB files
 //   grid.client.rss.1GiB  MiB, peak RSS of `tessera put` of a 1 GiB file (skipped with --quick)
 //   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers, once
-//                         the grid has been quiet for 3 s (also: right after them, and peak)
+//                         the grid has been quiet for 8 s (a storage node returns freed
+//                         memory after 5 quiet seconds; also: right after them, and peak)
 //   grid.idle.cpu         cores used by the introducer and the storage nodes over 10 s idle
 //                         (per-thread schedstat nanoseconds), from 10 s after the last
 //                         command: nodes tidy up once after a burst (a collection and
@@ -74,7 +75,8 @@ const MODES = values.mode === 'both' ? ['standalone', 'attached'] : [values.mode
 const STORAGE_NODES = values.nodes === undefined ? 10 : Number(values.nodes);
 const BIG_RUNS = values.runs === undefined ? 3 : Number(values.runs);
 const SMALL_RUNS = 7;
-const IDLE_SETTLE_S = 3;
+/** Quiet time before a storage node's memory counts as settled: it trims after 5 quiet seconds. */
+const IDLE_SETTLE_S = 8;
 /** Quiet time before the idle CPU is measured: past the nodes' one tidy-up after a burst. */
 const IDLE_QUIET_S = 10;
 const IDLE_INTERVAL_S = 10;

@@ -18,6 +18,14 @@ import { onSegmentWorkersRetired } from '@tessera/immutable';
 
 /** How often the trimmer looks at the process's CPU time, ms. */
 export const TRIM_CHECK_INTERVAL_MS = 1000;
+/**
+ * Quiet seconds a storage node waits before it trims (other nodes: one). Memory trimmed is
+ * memory the next burst faults in again, and on this project's machine class a page faulted in
+ * fresh costs ~2.6 ms per MiB (docs/PERFORMANCE.md, fifth pass): trimming between puts a few
+ * seconds apart cost the storage nodes ~0.25 s of CPU per 100 MiB put. Allocators make the
+ * same trade (jemalloc returns dirty pages after 10 s by default).
+ */
+export const STORAGE_TRIM_QUIET_CHECKS = 5;
 /** CPU time within one check interval that counts as busy, µs (5% of a core). */
 const BUSY_CPU_US = 50_000;
 /** CPU time within one check interval under which the process counts as quiet, µs. */
@@ -76,28 +84,34 @@ export interface TrimmerDeps {
   /** Called after each trim with the RSS before and after, bytes. */
   onTrim?: (before: number, after: number) => void;
   rss?: () => number;
+  /** Quiet intervals in a row after a busy one before it collects and trims (default 1). */
+  quietChecks?: number;
 }
 
 /**
- * The policy: when an interval that was quiet follows at least one busy interval since the last
- * trim, collect garbage, and trim shortly after (V8 frees the buffers a collection finds dead on
- * a background thread, after the collection returns: a trim right away found a third of them).
- * An idle node does nothing beyond the check itself. `check()` is one interval's decision
- * (exported for tests).
+ * The policy: when `quietChecks` quiet intervals in a row follow at least one busy interval
+ * since the last trim, collect garbage, and trim shortly after (V8 frees the buffers a
+ * collection finds dead on a background thread, after the collection returns: a trim right away
+ * found a third of them). An idle node does nothing beyond the check itself. `check()` is one
+ * interval's decision (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
   #last: number;
   #busySinceTrim = false;
+  #quietRun = 0;
+  /** Quiet intervals in a row needed (see {@link TrimmerDeps.quietChecks}). */
+  quietChecks: number;
 
   constructor(deps: TrimmerDeps) {
     this.#deps = deps;
     this.#last = deps.cpuMicros();
+    this.quietChecks = deps.quietChecks ?? 1;
   }
 
   /**
-   * Makes the next quiet interval collect and trim as after a busy one: for memory freed
-   * without much CPU time (segment workers exiting).
+   * Makes the trimmer collect and trim as after a busy interval (once enough quiet ones
+   * followed): for memory freed without much CPU time (segment workers exiting).
    */
   markBusy(): void {
     this.#busySinceTrim = true;
@@ -110,9 +124,11 @@ export class MemoryTrimmer {
     this.#last = now;
     if (used >= BUSY_CPU_US) {
       this.#busySinceTrim = true;
+      this.#quietRun = 0;
       return false;
     }
-    if (!this.#busySinceTrim || used >= QUIET_CPU_US) return false;
+    this.#quietRun = used < QUIET_CPU_US ? this.#quietRun + 1 : 0;
+    if (!this.#busySinceTrim || this.#quietRun < this.quietChecks) return false;
     this.#busySinceTrim = false;
     const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
     const before = rss();
@@ -137,21 +153,32 @@ function deferTrim(fn: () => void): void {
 let shared:
   | {
       timer: NodeJS.Timeout;
-      listeners: Set<NonNullable<TrimmerDeps['onTrim']>>;
+      trimmer: MemoryTrimmer;
+      /** Each caller's callback with the quiet intervals it asked for. */
+      listeners: Map<NonNullable<TrimmerDeps['onTrim']>, number>;
       unsubscribe: () => void;
     }
   | undefined;
 
+/** Quiet intervals the process's trimmer waits for now; undefined when none runs (for tests). */
+export function sharedTrimQuietChecks(): number | undefined {
+  return shared?.trimmer.quietChecks;
+}
+
 /**
- * Starts trimming this process's heap after bursts of work (see {@link MemoryTrimmer}); the
- * timer never keeps the process alive, and a process has one however many nodes it runs.
- * Returns a stop function; a no-op where trimming is not available.
+ * Starts trimming this process's heap after bursts of work (see {@link MemoryTrimmer}) once
+ * `quietChecks` seconds were quiet; the timer never keeps the process alive, and a process has
+ * one however many nodes it runs (waiting as long as the most eager of them asks). Returns a
+ * stop function; a no-op where trimming is not available.
  */
-export function startMemoryTrim(onTrim: NonNullable<TrimmerDeps['onTrim']>): () => void {
+export function startMemoryTrim(
+  onTrim: NonNullable<TrimmerDeps['onTrim']>,
+  quietChecks = 1,
+): () => void {
   const trim = loadMallocTrim();
   if (trim === null) return () => undefined;
   if (shared === undefined) {
-    const listeners = new Set<NonNullable<TrimmerDeps['onTrim']>>();
+    const listeners = new Map<NonNullable<TrimmerDeps['onTrim']>, number>();
     const trimmer = new MemoryTrimmer({
       cpuMicros: () => {
         const u = process.cpuUsage();
@@ -159,21 +186,26 @@ export function startMemoryTrim(onTrim: NonNullable<TrimmerDeps['onTrim']>): () 
       },
       collect: loadGc(),
       trim,
-      onTrim: (before, after) => listeners.forEach((l) => l(before, after)),
+      onTrim: (before, after) => listeners.forEach((_, l) => l(before, after)),
     });
     const timer = setInterval(() => trimmer.check(), TRIM_CHECK_INTERVAL_MS);
     timer.unref();
     // Exiting workers free their heaps at once, but what they leave in glibc's arenas stays
     // until the next trim, and the process is quiet by then: trim again at the next check.
     const unsubscribe = onSegmentWorkersRetired(() => trimmer.markBusy());
-    shared = { timer, listeners, unsubscribe };
+    shared = { timer, trimmer, listeners, unsubscribe };
   }
   const mine = shared;
+  const settle = (): void => {
+    mine.trimmer.quietChecks = Math.min(...mine.listeners.values());
+  };
   // Each caller's own callback: the same function passed twice still stops once each.
   const listener = (before: number, after: number): void => onTrim(before, after);
-  mine.listeners.add(listener);
+  mine.listeners.set(listener, quietChecks);
+  settle();
   return () => {
     mine.listeners.delete(listener);
+    if (mine.listeners.size > 0) settle();
     if (mine.listeners.size === 0 && shared === mine) {
       clearInterval(mine.timer);
       mine.unsubscribe();

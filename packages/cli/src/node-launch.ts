@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { NodeLogger } from './file-logger.ts';
 import { writeFileAtomic } from '@tessera/introducer';
-import { startMemoryTrim } from './memory-trim.ts';
+import { STORAGE_TRIM_QUIET_CHECKS, startMemoryTrim } from './memory-trim.ts';
 import { readNodeConfig, writeNodeConfig, type NodeConfig } from './node-config.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 import { startRole, type RunningNode } from './roles.ts';
@@ -50,8 +50,9 @@ export async function launchNode(
     throw err;
   }
   logger.info(`ready as ${node.peerId} on ${node.addrs.join(' ')}`);
-  const stopTrim = startMemoryTrim((before, after) =>
-    logger.info(`returned freed memory: RSS ${mib(before)} → ${mib(after)} MiB`),
+  const stopTrim = startMemoryTrim(
+    (before, after) => logger.info(`returned freed memory: RSS ${mib(before)} → ${mib(after)} MiB`),
+    config.role === 'storage' ? STORAGE_TRIM_QUIET_CHECKS : 1,
   );
   return {
     config,

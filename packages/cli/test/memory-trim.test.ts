@@ -3,17 +3,18 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { MemoryTrimmer, startMemoryTrim } from '../src/memory-trim.ts';
+import { MemoryTrimmer, sharedTrimQuietChecks, startMemoryTrim } from '../src/memory-trim.ts';
 
 const run = promisify(execFile);
 /** The built module (tests run after `npm run build`, as the CLI tests do). */
 const DIST_MODULE = pathToFileURL(resolve(import.meta.dirname, '../dist/memory-trim.js')).href;
 
 /** A trimmer over a scripted CPU clock: each `step(µs)` is one check interval using that much. */
-function scripted() {
+function scripted(quietChecks?: number) {
   let cpu = 0;
   const calls: string[] = [];
   const trimmer = new MemoryTrimmer({
+    quietChecks,
     cpuMicros: () => cpu,
     collect: () => calls.push('collect'),
     trim: () => calls.push('trim'),
@@ -60,6 +61,27 @@ describe('MemoryTrimmer', () => {
     expect(t.step(500)).toBe(true);
     expect(t.calls).toEqual(['collect', 'defer', 'trim']);
     expect(t.step(500)).toBe(false);
+  });
+
+  it('waits for quietChecks quiet intervals in a row (storage nodes: several seconds)', () => {
+    const t = scripted(3);
+    expect(t.step(400_000)).toBe(false); // busy
+    expect(t.step(1_000)).toBe(false); // quiet 1
+    expect(t.step(1_000)).toBe(false); // quiet 2
+    expect(t.step(20_000)).toBe(false); // not quiet: the count starts over
+    expect(t.step(1_000)).toBe(false);
+    expect(t.step(1_000)).toBe(false);
+    expect(t.calls).toEqual([]);
+    expect(t.step(1_000)).toBe(true); // third quiet interval in a row
+    expect(t.calls).toEqual(['collect', 'defer', 'trim']);
+    // A burst two intervals after the last one keeps everything until it ends.
+    expect(t.step(300_000)).toBe(false);
+    expect(t.step(1_000)).toBe(false);
+    expect(t.step(1_000)).toBe(false);
+    expect(t.step(300_000)).toBe(false);
+    for (let i = 0; i < 2; i++) expect(t.step(1_000)).toBe(false);
+    expect(t.step(1_000)).toBe(true);
+    expect(t.calls).toHaveLength(6);
   });
 
   it('ignores light activity that never counts as busy', () => {
@@ -117,6 +139,15 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
       expect(clearInterval).toHaveBeenCalledTimes(1);
       startMemoryTrim(() => undefined)();
       expect(setInterval).toHaveBeenCalledTimes(2);
+      // It waits as long as the most eager of its nodes asks.
+      const storage = startMemoryTrim(() => undefined, 5);
+      expect(sharedTrimQuietChecks()).toBe(5);
+      const client = startMemoryTrim(() => undefined, 1);
+      expect(sharedTrimQuietChecks()).toBe(1);
+      client();
+      expect(sharedTrimQuietChecks()).toBe(5);
+      storage();
+      expect(sharedTrimQuietChecks()).toBeUndefined();
     } finally {
       setInterval.mockRestore();
       clearInterval.mockRestore();
