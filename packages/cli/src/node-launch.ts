@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { NodeLogger } from './file-logger.ts';
 import { writeFileAtomic } from '@tessera/introducer';
-import { STORAGE_TRIM_QUIET_CHECKS, startMemoryTrim } from './memory-trim.ts';
+import { TRIM_QUIET_CHECKS, startMemoryTrim } from './memory-trim.ts';
 import { readNodeConfig, writeNodeConfig, type NodeConfig } from './node-config.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 import { startRole, type RunningNode } from './roles.ts';
@@ -52,7 +52,7 @@ export async function launchNode(
   logger.info(`ready as ${node.peerId} on ${node.addrs.join(' ')}`);
   const stopTrim = startMemoryTrim(
     (before, after) => logger.info(`returned freed memory: RSS ${mib(before)} → ${mib(after)} MiB`),
-    config.role === 'storage' ? STORAGE_TRIM_QUIET_CHECKS : 1,
+    TRIM_QUIET_CHECKS[config.role],
   );
   return {
     config,
