@@ -25,8 +25,11 @@ import { readFully, writeFully } from './share-files.ts';
 export const DIRECT_PAGE = 4096;
 /** Bytes one staging slot holds; a longer write goes out in several. */
 export const STAGING_SLOT_SIZE = 256 * 1024;
-/** Slots in the process (1 MiB in all): direct writes beyond this many wait for one. */
-const STAGING_SLOTS = 4;
+/**
+ * Slots in the process (512 KiB in all, resident once used): direct writes beyond this many at
+ * once wait for one. Writes to one upload are serial anyway, and two slots keep a disk busy.
+ */
+const STAGING_SLOTS = 2;
 const WASM_PAGE = 65536;
 
 export interface ContainerFile {
