@@ -22,12 +22,13 @@ export const TRIM_CHECK_INTERVAL_MS = 1000;
  * Quiet seconds a node waits before it trims, by role. Memory trimmed is memory the next burst
  * faults in again, and on this project's machine class a page faulted in fresh costs ~2.6 ms
  * per MiB (docs/PERFORMANCE.md, fifth pass): with a trim after every put, puts a few seconds
- * apart cost the storage nodes ~0.25 s and the client node ~0.1 s more CPU per 100 MiB (the
- * client node faulted in ~90 MiB a put, against ~13 MiB waiting 3 s). Allocators make the same
- * trade (jemalloc returns dirty pages after 10 s by default). A client node waits less than a
- * storage node: its footprint between commands is what a user sees.
+ * apart cost the storage nodes ~0.25 s more CPU per 100 MiB. Allocators make the same trade
+ * (jemalloc returns dirty pages after 10 s by default). A client node trims after one quiet
+ * second: its footprint when the next command starts is what a user sees (waiting 3 s saved it
+ * ~0.1 s of CPU a put, but a 1 GiB put that started untrimmed peaked at 190–206 MiB, against
+ * 179–187 started trimmed).
  */
-export const TRIM_QUIET_CHECKS = { storage: 5, client: 3, introducer: 3 } as const;
+export const TRIM_QUIET_CHECKS = { storage: 5, client: 1, introducer: 1 } as const;
 /** CPU time within one check interval that counts as busy, µs (5% of a core). */
 const BUSY_CPU_US = 50_000;
 /** CPU time within one check interval under which the process counts as quiet, µs. */
