@@ -87,23 +87,24 @@ export interface TrimmerDeps {
   /** Called after each trim with the RSS before and after, bytes. */
   onTrim?: (before: number, after: number) => void;
   rss?: () => number;
-  /** Quiet intervals in a row after a busy one before it collects and trims (default 1). */
+  /** Intervals after the last busy one before it collects and trims (default 1). */
   quietChecks?: number;
 }
 
 /**
- * The policy: when `quietChecks` quiet intervals in a row follow at least one busy interval
- * since the last trim, collect garbage, and trim shortly after (V8 frees the buffers a
- * collection finds dead on a background thread, after the collection returns: a trim right away
- * found a third of them). An idle node does nothing beyond the check itself. `check()` is one
- * interval's decision (exported for tests).
+ * The policy: at the first quiet interval at least `quietChecks` intervals after the last busy
+ * one (and with a busy one since the last trim), collect garbage, and trim shortly after (V8
+ * frees the buffers a collection finds dead on a background thread, after the collection
+ * returns: a trim right away found a third of them). An idle node does nothing beyond the check
+ * itself. `check()` is one interval's decision (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
   #last: number;
   #busySinceTrim = false;
-  #quietRun = 0;
-  /** Quiet intervals in a row needed (see {@link TrimmerDeps.quietChecks}). */
+  /** Intervals since the last busy one. */
+  #calmRun = 0;
+  /** Intervals without a busy one needed (see {@link TrimmerDeps.quietChecks}). */
   quietChecks: number;
 
   constructor(deps: TrimmerDeps) {
@@ -127,11 +128,15 @@ export class MemoryTrimmer {
     this.#last = now;
     if (used >= BUSY_CPU_US) {
       this.#busySinceTrim = true;
-      this.#quietRun = 0;
+      this.#calmRun = 0;
       return false;
     }
-    this.#quietRun = used < QUIET_CPU_US ? this.#quietRun + 1 : 0;
-    if (!this.#busySinceTrim || this.#quietRun < this.quietChecks) return false;
+    // Light work (V8's own idle-time collections, a ping) neither counts as busy nor ends the
+    // wait; the trim itself waits for a quiet interval.
+    this.#calmRun += 1;
+    if (!this.#busySinceTrim || this.#calmRun < this.quietChecks || used >= QUIET_CPU_US) {
+      return false;
+    }
     this.#busySinceTrim = false;
     const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
     const before = rss();
