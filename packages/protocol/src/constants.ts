@@ -92,9 +92,20 @@ export const MAX_UNKNOWN_NOTIFICATION_BYTES = 1024 * 1024;
 export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND = 100;
 
 /**
- * How often libp2p's connection monitor pings each connection, to find dead ones (libp2p's
- * default is 10 s). Each ping opens a stream (yamux, multistream-select, Noise both ways): on an
- * idle grid the introducer's 2 pings a second cost it 0.008 of a core, a third of the whole
- * idle grid's budget. A minute still finds a vanished peer; yamux keep-alives run beside it.
+ * Idle time after which the kernel starts TCP keep-alive probes on a connection, ms (then one a
+ * second, ten in all: libuv's settings). This is what finds a peer whose machine vanished: a
+ * minute and ten seconds after the last traffic, at no cost to the processes, which an
+ * application-level ping is not (below).
  */
-export const CONNECTION_PING_INTERVAL_MS = 60_000;
+export const TCP_KEEPALIVE_IDLE_MS = 60_000;
+
+/**
+ * How often libp2p's connection monitor pings each connection (libp2p's default is 10 s). Each
+ * ping opens a stream (yamux, multistream-select, Noise both ways) from each end, and on this
+ * project's VMs wakes cold code: once a minute it was a third of an idle grid's CPU (0.02 of a
+ * core for 12 processes). The kernel's keep-alives find vanished machines
+ * ({@link TCP_KEEPALIVE_IDLE_MS}); this ping only still finds a peer process that hangs with its
+ * connections open, which the requests' own deadlines already guard against. yamux's keep-alive
+ * pings are off: they only measured round trips (a missing answer closes nothing).
+ */
+export const CONNECTION_PING_INTERVAL_MS = 10 * 60_000;

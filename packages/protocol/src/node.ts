@@ -15,6 +15,7 @@ import { tcp } from '@libp2p/tcp';
 import { createLibp2p } from 'libp2p';
 import {
   CONNECTION_PING_INTERVAL_MS,
+  TCP_KEEPALIVE_IDLE_MS,
   DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
   YAMUX_INITIAL_STREAM_WINDOW_BYTES,
   YAMUX_MAX_READ_BUFFER_BYTES,
@@ -91,10 +92,23 @@ export async function createTesseraNode(init: TesseraNodeInit): Promise<TesseraN
     nodeInfo: init.nodeInfo,
     logger: init.logger ?? defaultComponentLogger(),
     addresses: { listen: init.listen ?? [], announce: init.announce ?? [] },
-    transports: [tcp()],
+    transports: [
+      tcp({
+        dialOpts: { keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS },
+        listenOpts: { keepAliveInitialDelay: TCP_KEEPALIVE_IDLE_MS },
+        // An idle connection stays open (libp2p closes it after 2 minutes without traffic,
+        // which pings used to prevent): a client keeps its servers' connections for the next
+        // command, and the keep-alives above close the ones whose peer is gone.
+        inboundSocketInactivityTimeout: 0,
+        outboundSocketInactivityTimeout: 0,
+      }),
+    ],
     connectionEncrypters: [corkedNoise(crypto === undefined ? {} : { crypto })],
     streamMuxers: [
       yamux({
+        // TCP keep-alives and the connection monitor find dead connections; yamux's own pings,
+        // every 30 s from each end, only woke idle nodes (see constants.ts).
+        enableKeepAlive: false,
         streamOptions: {
           initialStreamWindowSize: initialWindow,
           maxStreamWindowSize: maxWindow,
