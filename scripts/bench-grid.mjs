@@ -20,7 +20,7 @@
 //   grid.storage.rss      MiB, VmRSS of the largest storage node after the transfers, once
 //                         the grid has been quiet for 8 s (a storage node returns freed
 //                         memory after 5 quiet seconds; also: right after them, and peak)
-//   grid.idle.cpu         cores used by the introducer and the storage nodes over 10 s idle
+//   grid.idle.cpu         cores used by the introducer and the storage nodes over 30 s idle
 //                         (per-thread schedstat nanoseconds), from 10 s after the last
 //                         command: nodes tidy up once after a burst (a collection and
 //                         malloc_trim, 1-5 s after it); the 10 s before are reported beside
@@ -79,7 +79,7 @@ const SMALL_RUNS = 7;
 const IDLE_SETTLE_S = 8;
 /** Quiet time before the idle CPU is measured: past the nodes' one tidy-up after a burst. */
 const IDLE_QUIET_S = 10;
-const IDLE_INTERVAL_S = 10;
+const IDLE_INTERVAL_S = 30;
 const MiB = 1024 * 1024;
 const BIG = 100 * MiB;
 const HUGE = 1024 * MiB;

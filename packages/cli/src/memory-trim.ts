@@ -16,8 +16,22 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { onSegmentWorkersRetired } from '@tessera/immutable';
 
-/** How often the trimmer looks at the process's CPU time, ms. */
+/** How often the trimmer looks at the process's CPU time while a burst may be on, ms. */
 export const TRIM_CHECK_INTERVAL_MS = 1000;
+/**
+ * The longest wait between two checks, ms: with nothing to trim, each quiet check doubles the
+ * wait up to this. On this project's VMs every wake-up of an idle process costs ~0.5 ms of CPU,
+ * so a check a second in each of a grid's 12 processes was a third of the idle grid's budget.
+ * A burst that starts meanwhile is seen at the next check, and the checks are a second apart
+ * again until it has been trimmed after.
+ */
+export const TRIM_IDLE_CHECK_INTERVAL_MS = 8000;
+/**
+ * Growth of the RSS since the last trim under which a burst is not worth a trim, bytes: a
+ * connection monitor's ping round or a small request leaves a few hundred KiB, and the full
+ * collection a trim starts with costs more than that gives back.
+ */
+export const TRIM_MIN_GROWTH_BYTES = 4 * 1024 * 1024;
 /**
  * Quiet seconds a node waits before it trims, by role. Memory trimmed is memory the next burst
  * faults in again, and on this project's machine class a page faulted in fresh costs ~2.6 ms
@@ -91,12 +105,16 @@ export interface TrimmerDeps {
   quietChecks?: number;
 }
 
+const processRss = (): number => process.memoryUsage.rss();
+
 /**
  * The policy: at the first quiet interval at least `quietChecks` intervals after the last busy
  * one (and with a busy one since the last trim), collect garbage, and trim shortly after (V8
  * frees the buffers a collection finds dead on a background thread, after the collection
- * returns: a trim right away found a third of them). An idle node does nothing beyond the check
- * itself. `check()` is one interval's decision (exported for tests).
+ * returns: a trim right away found a third of them); unless the RSS grew less than
+ * {@link TRIM_MIN_GROWTH_BYTES} since the last trim and nothing was freed ({@link markBusy}). An idle node does nothing beyond the check
+ * itself, and checks less and less often ({@link MemoryTrimmer.delayMs}). `check()` is one
+ * interval's decision (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
@@ -104,6 +122,12 @@ export class MemoryTrimmer {
   #busySinceTrim = false;
   /** Intervals since the last busy one. */
   #calmRun = 0;
+  /** Checks in a row with nothing to wait for (no busy interval since the last trim). */
+  #idleRun = 0;
+  /** RSS just after the last trim, bytes (0 before the first). */
+  #trimmedRss = 0;
+  /** Memory was freed since the last trim (markBusy): trim however little the RSS grew. */
+  #freedWithoutCpu = false;
   /** Intervals without a busy one needed (see {@link TrimmerDeps.quietChecks}). */
   quietChecks: number;
 
@@ -119,6 +143,17 @@ export class MemoryTrimmer {
    */
   markBusy(): void {
     this.#busySinceTrim = true;
+    this.#freedWithoutCpu = true;
+  }
+
+  /**
+   * How long to wait before the next check, ms: {@link TRIM_CHECK_INTERVAL_MS} while a trim may
+   * be due, doubling with each idle check after that up to {@link TRIM_IDLE_CHECK_INTERVAL_MS}.
+   */
+  delayMs(): number {
+    if (this.#busySinceTrim) return TRIM_CHECK_INTERVAL_MS;
+    const factor = 2 ** Math.min(this.#idleRun, 10);
+    return Math.min(TRIM_CHECK_INTERVAL_MS * factor, TRIM_IDLE_CHECK_INTERVAL_MS);
   }
 
   /** Samples CPU time; returns true when it collected (and scheduled the trim). */
@@ -129,22 +164,29 @@ export class MemoryTrimmer {
     if (used >= BUSY_CPU_US) {
       this.#busySinceTrim = true;
       this.#calmRun = 0;
+      this.#idleRun = 0;
       return false;
     }
     // Light work (V8's own idle-time collections, a ping) neither counts as busy nor ends the
     // wait; the trim itself waits for a quiet interval.
     this.#calmRun += 1;
-    if (!this.#busySinceTrim || this.#calmRun < this.quietChecks || used >= QUIET_CPU_US) {
+    if (!this.#busySinceTrim) {
+      this.#idleRun += 1;
       return false;
     }
+    if (this.#calmRun < this.quietChecks || used >= QUIET_CPU_US) return false;
     this.#busySinceTrim = false;
-    const rss = this.#deps.rss ?? (() => process.memoryUsage.rss());
+    const rss = this.#deps.rss ?? processRss;
     const before = rss();
+    const freed = this.#freedWithoutCpu;
+    this.#freedWithoutCpu = false;
+    if (!freed && before < this.#trimmedRss + TRIM_MIN_GROWTH_BYTES) return false;
     this.#deps.collect();
     const defer = this.#deps.defer ?? deferTrim;
     defer(() => {
       this.#deps.trim();
-      this.#deps.onTrim?.(before, rss());
+      this.#trimmedRss = rss();
+      this.#deps.onTrim?.(before, this.#trimmedRss);
     });
     return true;
   }
@@ -158,15 +200,16 @@ function deferTrim(fn: () => void): void {
 }
 
 /** The process's one trimmer, shared by the nodes it runs (`grid up` runs many). */
-let shared:
-  | {
-      timer: NodeJS.Timeout;
-      trimmer: MemoryTrimmer;
-      /** Each caller's callback with the quiet intervals it asked for. */
-      listeners: Map<NonNullable<TrimmerDeps['onTrim']>, number>;
-      unsubscribe: () => void;
-    }
-  | undefined;
+interface SharedTrimmer {
+  /** The next check; undefined once stopped. */
+  timer: NodeJS.Timeout | undefined;
+  trimmer: MemoryTrimmer;
+  /** Each caller's callback with the quiet intervals it asked for. */
+  listeners: Map<NonNullable<TrimmerDeps['onTrim']>, number>;
+  unsubscribe: () => void;
+}
+
+let shared: SharedTrimmer | undefined;
 
 /** Quiet intervals the process's trimmer waits for now; undefined when none runs (for tests). */
 export function sharedTrimQuietChecks(): number | undefined {
@@ -196,12 +239,19 @@ export function startMemoryTrim(
       trim,
       onTrim: (before, after) => listeners.forEach((_, l) => l(before, after)),
     });
-    const timer = setInterval(() => trimmer.check(), TRIM_CHECK_INTERVAL_MS);
-    timer.unref();
     // Exiting workers free their heaps at once, but what they leave in glibc's arenas stays
     // until the next trim, and the process is quiet by then: trim again at the next check.
     const unsubscribe = onSegmentWorkersRetired(() => trimmer.markBusy());
-    shared = { timer, trimmer, listeners, unsubscribe };
+    const state: SharedTrimmer = { timer: undefined, trimmer, listeners, unsubscribe };
+    const schedule = (): void => {
+      state.timer = setTimeout(() => {
+        trimmer.check();
+        if (shared === state) schedule();
+      }, trimmer.delayMs());
+      state.timer.unref();
+    };
+    schedule();
+    shared = state;
   }
   const mine = shared;
   const settle = (): void => {
@@ -215,7 +265,7 @@ export function startMemoryTrim(
     mine.listeners.delete(listener);
     if (mine.listeners.size > 0) settle();
     if (mine.listeners.size === 0 && shared === mine) {
-      clearInterval(mine.timer);
+      clearTimeout(mine.timer);
       mine.unsubscribe();
       shared = undefined;
     }

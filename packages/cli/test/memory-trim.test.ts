@@ -3,33 +3,54 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { MemoryTrimmer, sharedTrimQuietChecks, startMemoryTrim } from '../src/memory-trim.ts';
+import {
+  MemoryTrimmer,
+  TRIM_CHECK_INTERVAL_MS,
+  TRIM_IDLE_CHECK_INTERVAL_MS,
+  TRIM_MIN_GROWTH_BYTES,
+  sharedTrimQuietChecks,
+  startMemoryTrim,
+} from '../src/memory-trim.ts';
 
 const run = promisify(execFile);
 /** The built module (tests run after `npm run build`, as the CLI tests do). */
 const DIST_MODULE = pathToFileURL(resolve(import.meta.dirname, '../dist/memory-trim.js')).href;
 
-/** A trimmer over a scripted CPU clock: each `step(µs)` is one check interval using that much. */
+const MiB = 1024 * 1024;
+
+/**
+ * A trimmer over a scripted CPU clock: each `step(µs)` is one check interval using that much.
+ * Its RSS grows 1 MiB for every 10 ms of CPU time and falls back to 50 MiB at each trim.
+ */
 function scripted(quietChecks?: number) {
   let cpu = 0;
+  let rss = 50 * MiB;
   const calls: string[] = [];
   const trimmer = new MemoryTrimmer({
     quietChecks,
     cpuMicros: () => cpu,
     collect: () => calls.push('collect'),
-    trim: () => calls.push('trim'),
+    trim: () => {
+      calls.push('trim');
+      rss = 50 * MiB;
+    },
     defer: (fn) => {
       calls.push('defer');
       fn();
     },
-    rss: () => 1,
+    rss: () => rss,
   });
   return {
     calls,
     trimmer,
     step(us: number): boolean {
       cpu += us;
+      rss += Math.floor(us / 10_000) * MiB;
       return trimmer.check();
+    },
+    /** Memory the process allocated without using CPU time to speak of. */
+    grow(bytes: number): void {
+      rss += bytes;
     },
   };
 }
@@ -85,6 +106,60 @@ describe('MemoryTrimmer', () => {
     expect(t.calls).toHaveLength(6);
   });
 
+  it('skips the trim after a burst that left the RSS under TRIM_MIN_GROWTH_BYTES higher', () => {
+    const t = scripted();
+    expect(t.step(400_000)).toBe(false); // +40 MiB
+    expect(t.step(1_000)).toBe(true);
+    expect(t.calls).toEqual(['collect', 'defer', 'trim']); // back to 50 MiB
+    // A ping round: busy for a moment, a MiB more.
+    expect(t.step(60_000 - 50_000)).toBe(false);
+    expect(t.step(50_000)).toBe(false); // busy, +5 MiB in all
+    t.grow(-3 * MiB); // +3 MiB since the trim
+    expect(TRIM_MIN_GROWTH_BYTES).toBeGreaterThan(3 * MiB);
+    expect(t.step(1_000)).toBe(false);
+    expect(t.calls).toHaveLength(3);
+    // The wait is over all the same: the checks slow down, and the next burst adds to this one.
+    expect(t.step(500)).toBe(false);
+    expect(t.trimmer.delayMs()).toBe(2 * TRIM_CHECK_INTERVAL_MS);
+    expect(t.step(50_000)).toBe(false); // +5 MiB: 8 MiB in all
+    expect(t.step(1_000)).toBe(true);
+    expect(t.calls).toHaveLength(6);
+  });
+
+  it('trims after markBusy however little the RSS grew (memory freed by exiting workers)', () => {
+    const t = scripted();
+    t.grow(20 * MiB);
+    t.trimmer.markBusy();
+    expect(t.step(1_000)).toBe(true); // back to 50 MiB
+    t.grow(-10 * MiB); // the workers' own heaps went at once
+    t.trimmer.markBusy();
+    expect(t.step(1_000)).toBe(true);
+    expect(t.calls).toHaveLength(6);
+  });
+
+  it('checks less often while idle and every interval again once busy', () => {
+    const t = scripted(2);
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      t.step(500);
+      delays.push(t.trimmer.delayMs());
+    }
+    expect(delays).toEqual([2000, 4000, 8000, 8000, 8000, 8000]);
+    expect(TRIM_IDLE_CHECK_INTERVAL_MS).toBe(8000);
+    t.step(300_000); // a burst seen after a long wait
+    expect(t.trimmer.delayMs()).toBe(TRIM_CHECK_INTERVAL_MS);
+    t.step(1_000); // the wait (2 intervals) counts checks a second apart
+    expect(t.trimmer.delayMs()).toBe(TRIM_CHECK_INTERVAL_MS);
+    expect(t.step(1_000)).toBe(true);
+    expect(t.trimmer.delayMs()).toBe(TRIM_CHECK_INTERVAL_MS);
+    t.step(500);
+    expect(t.trimmer.delayMs()).toBe(2000);
+    // markBusy during a long wait: back to a check a second.
+    for (let i = 0; i < 4; i++) t.step(500);
+    t.trimmer.markBusy();
+    expect(t.trimmer.delayMs()).toBe(TRIM_CHECK_INTERVAL_MS);
+  });
+
   it('ignores light activity that never counts as busy', () => {
     const t = scripted();
     for (let i = 0; i < 5; i++) {
@@ -129,17 +204,19 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
   });
 
   it('runs one process-wide timer however many nodes start it', () => {
-    const setInterval = vi.spyOn(globalThis, 'setInterval');
-    const clearInterval = vi.spyOn(globalThis, 'clearInterval');
+    const setTimeout = vi.spyOn(globalThis, 'setTimeout');
+    const clearTimeout = vi.spyOn(globalThis, 'clearTimeout');
+    const checks = () =>
+      setTimeout.mock.calls.filter(([, ms]) => ms === TRIM_CHECK_INTERVAL_MS).length;
     try {
       const stops = [startMemoryTrim(() => undefined), startMemoryTrim(() => undefined)];
-      expect(setInterval).toHaveBeenCalledTimes(1);
+      expect(checks()).toBe(1);
       stops[0]();
-      expect(clearInterval).not.toHaveBeenCalled();
+      expect(clearTimeout).not.toHaveBeenCalled();
       stops[1]();
-      expect(clearInterval).toHaveBeenCalledTimes(1);
+      expect(clearTimeout).toHaveBeenCalledTimes(1);
       startMemoryTrim(() => undefined)();
-      expect(setInterval).toHaveBeenCalledTimes(2);
+      expect(checks()).toBe(2);
       // It waits as long as the most eager of its nodes asks.
       const storage = startMemoryTrim(() => undefined, 5);
       expect(sharedTrimQuietChecks()).toBe(5);
@@ -150,8 +227,8 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
       storage();
       expect(sharedTrimQuietChecks()).toBeUndefined();
     } finally {
-      setInterval.mockRestore();
-      clearInterval.mockRestore();
+      setTimeout.mockRestore();
+      clearTimeout.mockRestore();
     }
   });
 });
