@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateNodeKey } from '@tessera/protocol';
 import type { NodeLogger } from './file-logger.ts';
 import { writeFileAtomic } from '@tessera/introducer';
-import { TRIM_QUIET_CHECKS, startMemoryTrim } from './memory-trim.ts';
+import { TRIM_QUIET_CHECKS, keepFreedMemoryUntilTrim, startMemoryTrim } from './memory-trim.ts';
 import { readNodeConfig, writeNodeConfig, type NodeConfig } from './node-config.ts';
 import { NODE_KEY_PATH } from './commands/create-node.ts';
 import { startRole, type RunningNode } from './roles.ts';
@@ -50,6 +50,9 @@ export async function launchNode(
     throw err;
   }
   logger.info(`ready as ${node.peerId} on ${node.addrs.join(' ')}`);
+  // Storage nodes keep freed memory from one burst for the next, until the trim (in `grid up`,
+  // one process for all nodes, that is every node's heap).
+  if (config.role === 'storage') keepFreedMemoryUntilTrim();
   const stopTrim = startMemoryTrim(
     (before, after) => logger.info(`returned freed memory: RSS ${mib(before)} → ${mib(after)} MiB`),
     TRIM_QUIET_CHECKS[config.role],

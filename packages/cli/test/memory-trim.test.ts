@@ -203,6 +203,47 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
     expect(freed).toBeGreaterThan(96 * 1024 * 1024);
   });
 
+  it('keeps freed memory for the next burst after keepFreedMemoryUntilTrim, until the trim', async () => {
+    // Two rounds of 80 MiB in 256 KiB buffers, freed in between; the second round's page
+    // faults say whether it reused the first round's memory. In fresh processes, both ways.
+    const script = (keep: boolean) => `
+      import { keepFreedMemoryUntilTrim, loadGc, loadMallocTrim } from ${JSON.stringify(DIST_MODULE)};
+      const kept = ${keep} ? keepFreedMemoryUntilTrim() : false;
+      const gc = loadGc();
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+      const round = () => {
+        const buffers = [];
+        for (let i = 0; i < 320; i++) buffers.push(Buffer.allocUnsafeSlow(256 * 1024).fill(i));
+        return buffers.length;
+      };
+      round();
+      gc();
+      await settle();
+      const faults = process.resourceUsage().minorPageFault;
+      round();
+      const roundFaults = process.resourceUsage().minorPageFault - faults;
+      gc();
+      await settle();
+      const before = process.memoryUsage.rss();
+      loadMallocTrim()();
+      const trimmed = before - process.memoryUsage.rss();
+      console.log(JSON.stringify({ kept, roundFaults, trimmed }));
+    `;
+    const results = [];
+    for (const keep of [false, true]) {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script(keep)]);
+      results.push(JSON.parse(stdout) as { kept: boolean; roundFaults: number; trimmed: number });
+    }
+    const [plain, keeping] = results;
+    const pages80MiB = (80 * 1024 * 1024) / 4096;
+    expect(plain.kept).toBe(false);
+    expect(plain.roundFaults).toBeGreaterThan(pages80MiB / 2); // fresh pages again
+    expect(keeping.kept).toBe(true);
+    expect(keeping.roundFaults).toBeLessThan(pages80MiB / 10); // the same pages
+    // and the trim still returns what was kept
+    expect(keeping.trimmed).toBeGreaterThan(64 * 1024 * 1024);
+  });
+
   it('runs one process-wide timer however many nodes start it', () => {
     const setTimeout = vi.spyOn(globalThis, 'setTimeout');
     const clearTimeout = vi.spyOn(globalThis, 'clearTimeout');
