@@ -99,25 +99,40 @@ class NetworkServer implements StorageServerHandle {
     bucket: Parameters<StorageServerHandle['write']>[0],
     offset: number,
     pieces: Uint8Array | readonly Uint8Array[],
-    o?: { signal?: AbortSignal },
-  ) {
+    o?: { signal?: AbortSignal; close?: boolean },
+  ): Promise<boolean> {
     let data: Uint8Array;
     if (pieces instanceof Uint8Array) data = pieces;
     else {
       const joined = new ByteParts(pieces);
       // One request, the pieces framed by reference (no copy), when it fits one.
-      if (joined.byteLength <= MAX_WRITE_DATA_BYTES) {
-        await this.client.write({ ...bucket, offset, data: joined }, o);
-        return;
-      }
+      if (joined.byteLength <= MAX_WRITE_DATA_BYTES)
+        return this.#writeOne(bucket, offset, joined, o);
       data = Buffer.concat(pieces);
     }
+    if (data.length <= WRITE_CHUNK_BYTES) return this.#writeOne(bucket, offset, data, o);
+    // Split: the chunks go out together, so none of them may close the upload.
     const parts: Promise<unknown>[] = [];
     for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
       const chunk = data.subarray(at, Math.min(data.length, at + WRITE_CHUNK_BYTES));
       parts.push(this.client.write({ ...bucket, offset: offset + at, data: chunk }, o));
     }
     await Promise.all(parts);
+    return false;
+  }
+
+  async #writeOne(
+    bucket: Parameters<StorageServerHandle['write']>[0],
+    offset: number,
+    data: Uint8Array | ByteParts,
+    o?: { signal?: AbortSignal; close?: boolean },
+  ): Promise<boolean> {
+    const close = o?.close === true;
+    const reply = await this.client.write(
+      { ...bucket, offset, data, ...(close ? { close } : {}) },
+      { signal: o?.signal },
+    );
+    return reply.closed === true;
   }
 
   close(bucket: Parameters<StorageServerHandle['close']>[0], o?: { signal?: AbortSignal }) {

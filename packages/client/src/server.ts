@@ -41,13 +41,17 @@ export interface StorageServerHandle {
   }>;
   /** Ranges `[start, end)` of the bucket already written (for resuming). */
   writtenRanges(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<[number, number][]>;
-  /** Writes `data` at `offset`; a list of pieces is written as their concatenation. */
+  /**
+   * Writes `data` at `offset`; a list of pieces is written as their concatenation. With
+   * `close`, the server also closes the upload if it can in the same request (the share must
+   * then be complete): resolves true when it did, and otherwise `close` is still to be called.
+   */
   write(
     bucket: BucketRef,
     offset: number,
     data: Uint8Array | readonly Uint8Array[],
-    options?: { signal?: AbortSignal },
-  ): Promise<void>;
+    options?: { signal?: AbortSignal; close?: boolean },
+  ): Promise<boolean | void>;
   close(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<void>;
   abort(bucket: BucketRef, options?: { signal?: AbortSignal }): Promise<void>;
   read(

@@ -58,10 +58,14 @@ export class SharePusher {
   bytesSent = 0;
   /** Share bytes not sent because an earlier run of the upload wrote them. */
   skipped = 0;
+  /** Shares whose server closed the upload with its last write (see {@link finish}). */
+  readonly closed = new Set<number>();
   readonly #buckets: ReadonlyMap<number, PushBucket>;
   readonly #options: SharePusherOptions;
   readonly #budgets = new Map<string, Budget>();
   readonly #queued = new Map<number, Queued>();
+  /** Requests sent and not yet answered, per share. */
+  readonly #inFlight = new Map<number, number>();
 
   /** `buckets`: share number → bucket, read at each step (the caller removes failed ones). */
   constructor(buckets: ReadonlyMap<number, PushBucket>, options: SharePusherOptions) {
@@ -103,9 +107,16 @@ export class SharePusher {
     if (this.#queued.get(w.shareNum)!.bytes >= maxWriteBytes) this.#flush(w.shareNum);
   }
 
-  /** Sends what is queued and waits until every server has answered every write. */
+  /**
+   * Sends what is queued and waits until every server has answered every write. A share's
+   * last write asks its server to close the upload too when it is the share's only unanswered
+   * one (a close must not overtake a write): such shares end up in {@link closed}; the caller
+   * closes the others.
+   */
   async finish(): Promise<void> {
-    for (const shareNum of [...this.#queued.keys()]) this.#flush(shareNum);
+    for (const shareNum of [...this.#queued.keys()]) {
+      this.#flush(shareNum, (this.#inFlight.get(shareNum) ?? 0) === 0);
+    }
     for (const budget of this.#budgets.values()) {
       while (budget.bytes > 0) await new Promise<void>((resolve) => budget.waiters.push(resolve));
     }
@@ -120,8 +131,11 @@ export class SharePusher {
     return budget;
   }
 
-  /** Sends one share's queued writes as one request (the pieces framed as they are, no copy). */
-  #flush(shareNum: number): void {
+  /**
+   * Sends one share's queued writes as one request (the pieces framed as they are, no copy);
+   * `close`: ask the server to close the upload after it.
+   */
+  #flush(shareNum: number, close = false): void {
     const q = this.#queued.get(shareNum);
     if (q === undefined) return;
     this.#queued.delete(shareNum);
@@ -136,15 +150,20 @@ export class SharePusher {
       return;
     }
     const data = q.writes.length === 1 ? q.writes[0].data : q.writes.map((w) => w.data);
+    this.#inFlight.set(shareNum, (this.#inFlight.get(shareNum) ?? 0) + 1);
     q.to.server
-      .write(q.to.bucket, q.offset, data, { signal: this.#options.signal })
+      .write(q.to.bucket, q.offset, data, { signal: this.#options.signal, close })
       .then(
-        () => {
+        (closed) => {
           this.bytesSent += q.bytes;
+          if (close && closed === true) this.closed.add(shareNum);
           release(q.writes);
         },
         (err: unknown) => this.#options.onFailure(q.to.server, err),
       )
-      .finally(settle);
+      .finally(() => {
+        this.#inFlight.set(shareNum, this.#inFlight.get(shareNum)! - 1);
+        settle();
+      });
   }
 }

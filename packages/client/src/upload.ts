@@ -278,10 +278,13 @@ export async function uploadImmutable(
     }
     await pusher.finish();
     throwIfFailed();
+    // Shares whose last write did not close them (see SharePusher.finish).
     await Promise.all(
-      [...buckets.values()].map((b) =>
-        b.server.close(b.bucket, { signal }).catch((err: unknown) => dropServer(b.server, err)),
-      ),
+      [...buckets]
+        .filter(([shareNum]) => !pusher.closed.has(shareNum))
+        .map(([, b]) =>
+          b.server.close(b.bucket, { signal }).catch((err: unknown) => dropServer(b.server, err)),
+        ),
     );
     throwIfFailed();
   } catch (err) {

@@ -29,6 +29,14 @@ export class FakeServer implements StorageServerHandle {
   writtenRangesCalls = 0;
   /** Whether allocate replies list resumed uploads (servers of protocol 1.1 and later). */
   reportsResumed = true;
+  /** Whether a write may close its upload (servers of protocol 1.2 and later). */
+  closesOnWrite = true;
+  /** `close` requests answered. */
+  closes = 0;
+  /** Writes that closed their upload. */
+  closingWrites = 0;
+  /** How long each write takes to land, ms, given whether it closes (default: at once). */
+  writeDelay: ((closing: boolean) => number) | undefined;
   readonly shares = new Map<string, Uint8Array>();
   readonly incoming = new Map<
     string,
@@ -109,7 +117,22 @@ export class FakeServer implements StorageServerHandle {
     return Promise.resolve(this.bucket(b).written.map(([s, e]): [number, number] => [s, e]));
   }
 
-  write(b: BucketRef, offset: number, pieces: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async write(
+    b: BucketRef,
+    offset: number,
+    pieces: Uint8Array | readonly Uint8Array[],
+    options?: { close?: boolean },
+  ): Promise<boolean> {
+    const delay = this.writeDelay?.(options?.close === true) ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    await this.#write(b, offset, pieces);
+    if (options?.close !== true || !this.closesOnWrite) return false;
+    await this.#close(b);
+    this.closingWrites++;
+    return true;
+  }
+
+  #write(b: BucketRef, offset: number, pieces: Uint8Array | readonly Uint8Array[]): Promise<void> {
     this.check();
     const data = pieces instanceof Uint8Array ? pieces : new Uint8Array(Buffer.concat(pieces));
     if (this.writes >= this.failAfterWrites) return Promise.reject(new Error(`${this.id} broke`));
@@ -124,6 +147,11 @@ export class FakeServer implements StorageServerHandle {
   }
 
   close(b: BucketRef): Promise<void> {
+    this.closes++;
+    return this.#close(b);
+  }
+
+  #close(b: BucketRef): Promise<void> {
     this.check();
     const inc = this.bucket(b);
     const covered = inc.written.reduce((n, [s, e]) => n + (e - s), 0);

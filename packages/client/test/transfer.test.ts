@@ -80,6 +80,45 @@ describe('upload and download', () => {
     expect(await download(r.readCap, merged)).toEqual(bytes);
   });
 
+  it('closes each share of a small file with its one write (protocol 1.2), else with close', async () => {
+    const bytes = data(3000, 4); // one segment: one write a share
+    const servers = grid(10);
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
+    expect(servers.map((s) => [s.writes, s.closingWrites, s.closes])).toEqual(
+      Array(10).fill([1, 1, 0]),
+    );
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+    // Servers that ignore the write's `close` (before 1.2) get a close after it.
+    const older = grid(10);
+    for (const s of older) s.closesOnWrite = false;
+    const again = await uploadImmutable(bytesSource(bytes), { servers: older, secrets, encoding });
+    expect(again.readCap).toBe(r.readCap);
+    expect(older.map((s) => [s.writes, s.closingWrites, s.closes])).toEqual(
+      Array(10).fill([1, 0, 1]),
+    );
+    expect(await download(again.readCap, older)).toEqual(bytes);
+  });
+
+  it('never closes a share while one of its writes is unanswered', async () => {
+    // Many segments, small writes, and closing writes overtaking the others: a close sent
+    // with a share's last write while an earlier one is still on its way would find the
+    // share incomplete.
+    const bytes = data(40 * 4096, 5);
+    const servers = grid(10);
+    for (const s of servers) s.writeDelay = (closing) => (closing ? 0 : 3);
+    const r = await uploadImmutable(bytesSource(bytes), {
+      servers,
+      secrets,
+      encoding,
+      maxWriteBytes: 16384,
+    });
+    for (const s of servers) {
+      expect(s.closingWrites + s.closes).toBe(1);
+      expect(s.shares.size).toBe(1);
+    }
+    expect(await download(r.readCap, servers)).toEqual(bytes);
+  });
+
   it('gives a LIT cap for small files without touching servers', async () => {
     const servers = grid(3);
     const r = await uploadImmutable(bytesSource(data(55)), { servers, secrets, encoding });

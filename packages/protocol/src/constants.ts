@@ -9,7 +9,7 @@
  * Peers with a different major version are refused (`PROTOCOL_INCOMPATIBLE_VERSION`); a
  * higher minor only adds optional fields, features and message types.
  */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 /** Cap of a header frame (the envelope before a body frame), bytes. */
 export const MAX_HEADER_BYTES = 2048;

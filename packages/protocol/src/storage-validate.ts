@@ -85,6 +85,12 @@ export interface WriteRequest extends BucketId {
   data: Uint8Array | ByteParts;
   /** Ask for the list of missing ranges in the reply (costs the server a little). */
   reportMissing?: boolean;
+  /**
+   * Close the upload after this write, as `close` would (protocol 1.1): the last write of a
+   * share saves a round trip. A server that does not know the field ignores it and its reply
+   * has no `closed`: the sender then sends `close`.
+   */
+  close?: boolean;
 }
 
 export interface WriteReply {
@@ -92,6 +98,8 @@ export interface WriteReply {
   written: number;
   /** Ranges still missing, when asked for (at most `MAX_REPORTED_RANGES`). */
   missing?: StorageRange[];
+  /** True when the write asked to close the upload and it was closed (a final share now). */
+  closed?: boolean;
 }
 
 export interface WrittenRangesReply {
@@ -388,11 +396,13 @@ export function validateWriteRequest(value: unknown): WriteRequest {
   const reportMissing = expectOptional(field(o, 'reportMissing'), 'body.reportMissing', (v, p) =>
     expectBoolean(v, p),
   );
+  const close = expectOptional(field(o, 'close'), 'body.close', (v, p) => expectBoolean(v, p));
   return {
     ...validateBucketId(o),
     offset,
     data,
     ...(reportMissing === true ? { reportMissing } : {}),
+    ...(close === true ? { close } : {}),
   };
 }
 
@@ -400,9 +410,11 @@ export function validateWriteRequest(value: unknown): WriteRequest {
 export function validateWriteReply(value: unknown): WriteReply {
   const o = expectObject(value, 'reply');
   const missing = expectOptional(field(o, 'missing'), 'reply.missing', reportedRanges);
+  const closed = expectOptional(field(o, 'closed'), 'reply.closed', (v, p) => expectBoolean(v, p));
   return {
     written: uintAt(o, 'written', 'reply'),
     ...(missing === undefined ? {} : { missing }),
+    ...(closed === true ? { closed } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   requestType,
   toWireError,
   validateAllocateBucketsReply,
+  validateWriteReply,
   validateWriteRequest,
 } from '../src/index.ts';
 import { validateText } from './fixtures.ts';
@@ -154,5 +155,17 @@ describe('write request', () => {
     expect(() => validateWriteRequest({ ...bucket, data: big })).toThrow(InvalidMessageError);
     const bad = new ByteParts(['x' as unknown as Uint8Array]);
     expect(() => validateWriteRequest({ ...bucket, data: bad })).toThrow(InvalidMessageError);
+  });
+
+  it('reads close (1.2) as a boolean, and closed in the reply', () => {
+    const data = new Uint8Array(3);
+    expect(validateWriteRequest({ ...bucket, data, close: true }).close).toBe(true);
+    expect(validateWriteRequest({ ...bucket, data, close: false })).not.toHaveProperty('close');
+    expect(validateWriteRequest({ ...bucket, data })).not.toHaveProperty('close');
+    expect(() => validateWriteRequest({ ...bucket, data, close: 1 })).toThrow(InvalidMessageError);
+    expect(validateWriteReply({ written: 3, closed: true })).toEqual({ written: 3, closed: true });
+    // a 1.1 server's reply
+    expect(validateWriteReply({ written: 3 })).toEqual({ written: 3 });
+    expect(() => validateWriteReply({ written: 3, closed: 'yes' })).toThrow(InvalidMessageError);
   });
 });

@@ -154,6 +154,41 @@ describe('storage protocol: immutable shares', () => {
     );
   });
 
+  it('closes an upload with its last write when asked (protocol 1.2), only once complete', async () => {
+    const s = uploadSecrets();
+    const bucket = { storageIndex: s.storageIndex, shareNum: 3, uploadSecret: s.uploadSecret };
+    const data = pattern(5000, 11);
+    await client.api.allocateBuckets({ ...s, shareNums: [3], allocatedSize: data.length });
+    await client.api.write({ ...bucket, offset: 0, data: data.subarray(0, 1000) });
+    // Not complete yet: refused, and the bytes it carried are kept.
+    expect(
+      await codeOf(
+        client.api.write({ ...bucket, offset: 1000, data: data.subarray(1000, 3000), close: true }),
+      ),
+    ).toBe('STORAGE_INCOMPLETE_SHARE');
+    expect(await client.api.listShares(s.storageIndex)).toEqual([]);
+    expect((await client.api.writtenRanges(bucket)).written).toEqual([{ offset: 0, length: 3000 }]);
+    expect(
+      await client.api.write({ ...bucket, offset: 3000, data: data.subarray(3000), close: true }),
+    ).toEqual({ written: data.length, closed: true });
+    expect(await client.api.listShares(s.storageIndex)).toEqual([3]);
+    expect(await codeOf(client.api.close(bucket))).toBe('STORAGE_NO_SUCH_UPLOAD');
+    const [all] = await client.api.read({
+      storageIndex: s.storageIndex,
+      shareNum: 3,
+      ranges: [{ offset: 0, length: data.length }],
+    });
+    expect(hex(all)).toBe(hex(data));
+    // Without `close` a write leaves the upload open and says nothing of closing.
+    const t = uploadSecrets();
+    const other = { storageIndex: t.storageIndex, shareNum: 0, uploadSecret: t.uploadSecret };
+    await client.api.allocateBuckets({ ...t, shareNums: [0], allocatedSize: 10 });
+    expect(await client.api.write({ ...other, offset: 0, data: bytes(10) })).toEqual({
+      written: 10,
+    });
+    expect(await client.api.listShares(t.storageIndex)).toEqual([]);
+  });
+
   it('renews and cancels leases, refusing wrong secrets', async () => {
     const s = uploadSecrets();
     const bucket = { storageIndex: s.storageIndex, shareNum: 0, uploadSecret: s.uploadSecret };

@@ -95,9 +95,16 @@ export function registerHandlers(rpc: RpcServer<M, SlotSubscription>, deps: Hand
       { signal: ctx.signal },
     );
     const written = total(progress.written);
-    return body.reportMissing === true
-      ? { written, missing: progress.missing.slice(0, MAX_REPORTED_RANGES) }
-      : { written };
+    // A closing write: the share must be complete now (STORAGE_INCOMPLETE_SHARE otherwise, the
+    // bytes written all the same).
+    if (body.close === true) await store.closeBucket(bucket, { signal: ctx.signal });
+    return {
+      written,
+      ...(body.reportMissing === true
+        ? { missing: progress.missing.slice(0, MAX_REPORTED_RANGES) }
+        : {}),
+      ...(body.close === true ? { closed: true } : {}),
+    };
   });
 
   handle('written-ranges', async (body, ctx) => {
