@@ -11,10 +11,10 @@
  * is called through koffi (a registry FFI package with prebuilt binaries); where that or the
  * function is missing (musl, macOS), nothing is trimmed.
  */
-import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { onSegmentWorkersRetired } from '@tessera/immutable';
+import { loadMallocTrim, type TrimFunction } from './glibc-malloc.ts';
 
 /** How often the trimmer looks at the process's CPU time while a burst may be on, ms. */
 export const TRIM_CHECK_INTERVAL_MS = 1000;
@@ -47,75 +47,6 @@ export const TRIM_QUIET_CHECKS = { storage: 5, client: 1, introducer: 1 } as con
 const BUSY_CPU_US = 50_000;
 /** CPU time within one check interval under which the process counts as quiet, µs. */
 const QUIET_CPU_US = 10_000;
-
-/** Returns freed heap memory to the system. */
-export type TrimFunction = () => void;
-
-/** The functions this module calls in glibc. */
-interface Libc {
-  mallocTrim(pad: number): number;
-  mallopt(param: number, value: number): number;
-}
-
-let libc: Libc | null | undefined;
-
-/** glibc through koffi, or null where it cannot be called (not Linux with glibc, or no koffi). */
-function loadLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  libc = null;
-  if (process.platform !== 'linux') return libc;
-  try {
-    // Without glibc (musl) there is no libc.so.6 to load, or no malloc_trim in it: null.
-    const koffi = createRequire(import.meta.url)('koffi') as {
-      load(path: string): { func(signature: string): (...args: number[]) => number };
-    };
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      mallocTrim: lib.func('int malloc_trim(size_t)'),
-      mallopt: lib.func('int mallopt(int, int)'),
-    };
-  } catch {
-    libc = null;
-  }
-  return libc;
-}
-
-/**
- * glibc's `malloc_trim(0)` as a function, or null where it cannot be called (not Linux with
- * glibc, or koffi missing).
- */
-export function loadMallocTrim(): TrimFunction | null {
-  const c = loadLibc();
-  return c === null ? null : () => void c.mallocTrim(0);
-}
-
-/** `mallopt` parameters (glibc's malloc.h). */
-const M_TRIM_THRESHOLD = -1;
-const M_MMAP_THRESHOLD = -3;
-/** Allocations under this size come from glibc's heap, where freed memory is reused, bytes. */
-export const KEEP_MMAP_THRESHOLD_BYTES = 8 * 1024 * 1024;
-/** Free memory at the top of glibc's heap that it keeps rather than returns at once, bytes. */
-export const KEEP_TRIM_THRESHOLD_BYTES = 1024 * 1024 * 1024;
-
-/**
- * Makes glibc keep the memory a burst frees for the next one, leaving its return to the
- * trimmer: by default glibc gives back free memory at the top of its heap as soon as there is
- * more than a little, and serves allocations over 128 KiB (more, as it adapts) with their own
- * mappings, unmapped when freed; either way the next allocation faults in fresh pages, which
- * on this project's machines cost ~2.6 ms per MiB (docs/PERFORMANCE.md "Fifth pass"). Storage
- * nodes keep: five 100 MiB puts in a row faulted 155–266 MiB into the ten nodes per put by
- * default, 67–103 MiB keeping, and used 0.5 s less CPU ("Sixth pass"). Client nodes do not:
- * a 1 GiB put then peaked ~9 MiB higher. Returns false where glibc is out of reach.
- */
-export function keepFreedMemoryUntilTrim(): boolean {
-  const c = loadLibc();
-  if (c === null) return false;
-  // mallopt returns 1 on success; setting either also stops glibc's own threshold adapting.
-  return (
-    c.mallopt(M_MMAP_THRESHOLD, KEEP_MMAP_THRESHOLD_BYTES) === 1 &&
-    c.mallopt(M_TRIM_THRESHOLD, KEEP_TRIM_THRESHOLD_BYTES) === 1
-  );
-}
 
 /** The process's one `gc` function: each transfer and trimmer asks for it, a new context once. */
 let gc: (() => void) | undefined;

@@ -15,6 +15,7 @@ import {
 const run = promisify(execFile);
 /** The built module (tests run after `npm run build`, as the CLI tests do). */
 const DIST_MODULE = pathToFileURL(resolve(import.meta.dirname, '../dist/memory-trim.js')).href;
+const DIST_GLIBC = pathToFileURL(resolve(import.meta.dirname, '../dist/glibc-malloc.js')).href;
 
 const MiB = 1024 * 1024;
 
@@ -179,7 +180,8 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
   it('returns freed, fragmented heap memory to the system', async () => {
     // In a fresh process: a test runner's own heap history decides what a trim can return.
     const script = `
-      import { loadGc, loadMallocTrim } from ${JSON.stringify(DIST_MODULE)};
+      import { loadGc } from ${JSON.stringify(DIST_MODULE)};
+      import { loadMallocTrim } from ${JSON.stringify(DIST_GLIBC)};
       const trim = loadMallocTrim();
       const gc = loadGc();
       // 60 KiB buffers come from glibc's heap (under its mmap threshold); every 16th stays
@@ -207,7 +209,8 @@ describe.runIf(linuxGlibc)('malloc_trim through koffi', () => {
     // Two rounds of 80 MiB in 256 KiB buffers, freed in between; the second round's page
     // faults say whether it reused the first round's memory. In fresh processes, both ways.
     const script = (keep: boolean) => `
-      import { keepFreedMemoryUntilTrim, loadGc, loadMallocTrim } from ${JSON.stringify(DIST_MODULE)};
+      import { loadGc } from ${JSON.stringify(DIST_MODULE)};
+      import { keepFreedMemoryUntilTrim, loadMallocTrim } from ${JSON.stringify(DIST_GLIBC)};
       const kept = ${keep} ? keepFreedMemoryUntilTrim() : false;
       const gc = loadGc();
       const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
