@@ -56,7 +56,8 @@ export function decodeSegment(job: DecodeJob): DecodeResult {
   });
   if (badBlocks.length > 0) return { badBlocks };
   const primary = createCodec(job.k, job.n).decode(job.blocks, job.shareNums);
-  const crypt = new Uint8Array(job.segmentLength);
+  // The k primary blocks cover the segment (the last one padded): every byte is set below.
+  const crypt = allocUninitialized(job.segmentLength);
   let at = 0;
   for (const b of primary) {
     if (at >= crypt.length) break;

@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { allocUninitialized } from '@tessera/codec';
 import { ownsBuffer } from './block-pool.ts';
 import { inlineCoder, type SegmentCoder } from './segment-coder.ts';
 import type {
@@ -34,7 +35,11 @@ function workerUrl(): URL {
 
 /** A detached-safe copy: only a buffer that owns its whole ArrayBuffer may be transferred. */
 function ownBuffer(b: Uint8Array): Uint8Array {
-  return ownsBuffer(b) ? b : b.slice();
+  if (ownsBuffer(b)) return b;
+  // Not `slice()`: that zeroes the new buffer before copying into it.
+  const own = allocUninitialized(b.length);
+  own.set(b);
+  return own;
 }
 
 /** How long the workers wait for another job before they exit (a busy process keeps them). */
