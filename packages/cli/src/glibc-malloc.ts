@@ -61,9 +61,10 @@ export const KEEP_TRIM_THRESHOLD_BYTES = 1024 * 1024 * 1024;
  * more than a little, and serves allocations over 128 KiB (more, as it adapts) with their own
  * mappings, unmapped when freed; either way the next allocation faults in fresh pages, which
  * on this project's machines cost ~2.6 ms per MiB (docs/PERFORMANCE.md "Fifth pass"). Storage
- * nodes keep: five 100 MiB puts in a row faulted 155–266 MiB into the ten nodes per put by
- * default, 67–103 MiB keeping, and used 0.5 s less CPU ("Sixth pass"). Client nodes do not:
- * a 1 GiB put then peaked ~9 MiB higher. Returns false where glibc is out of reach.
+ * nodes keep: over 100 MiB puts of fresh files, the ten nodes faulted 155–266 MiB in per put
+ * by default and 67–103 MiB keeping, and used 2.33–3.07 s of CPU against 3.17–3.98 ("Sixth
+ * pass"). Client nodes do not: a 1 GiB put then peaked ~9 MiB higher. Returns false where
+ * glibc is out of reach.
  */
 export function keepFreedMemoryUntilTrim(): boolean {
   const c = loadLibc();

@@ -86,9 +86,9 @@ const processRss = (): number => process.memoryUsage.rss();
  * one (and with a busy one since the last trim), collect garbage, and trim shortly after (V8
  * frees the buffers a collection finds dead on a background thread, after the collection
  * returns: a trim right away found a third of them); unless the RSS grew less than
- * {@link TRIM_MIN_GROWTH_BYTES} since the last trim and nothing was freed ({@link markBusy}). An idle node does nothing beyond the check
- * itself, and checks less and less often ({@link MemoryTrimmer.delayMs}). `check()` is one
- * interval's decision (exported for tests).
+ * {@link TRIM_MIN_GROWTH_BYTES} since the last trim and nothing was freed ({@link markBusy}).
+ * An idle node does nothing beyond the check itself, and checks less and less often
+ * ({@link MemoryTrimmer.delayMs}). `check()` is one interval's decision (exported for tests).
  */
 export class MemoryTrimmer {
   readonly #deps: TrimmerDeps;
