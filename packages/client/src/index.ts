@@ -18,6 +18,7 @@ export * from './constants.ts';
 export * from './permuted-ring.ts';
 export * from './happiness.ts';
 export * from './placement.ts';
+export * from './server-selection.ts';
 export * from './server.ts';
 export * from './secrets.ts';
 export * from './upload.ts';

@@ -17,7 +17,7 @@ import {
   startServerSelection,
   type AllocationReply,
   type ExistingSharesAnswer,
-} from './placement.ts';
+} from './server-selection.ts';
 import { bucketSecrets, type ClientSecrets } from './secrets.ts';
 import type { StorageServerHandle } from './server.ts';
 import { SharePusher, type PushBucket } from './share-pusher.ts';
