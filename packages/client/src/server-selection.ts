@@ -53,6 +53,11 @@ export interface ServerSelectionState {
   readonly happinessByRound: readonly number[];
   /** Whether the last allocation round turned some server read-only. */
   readonly statusChangedLastRound: boolean;
+  /**
+   * Whether the first step still may be a {@link recordFirstRound speculative} one: allocation
+   * requests alongside the existing-shares queries.
+   */
+  readonly speculate: boolean;
 }
 
 /** A server's answer to the existing-shares query (`get_buckets`), or how the query failed. */
@@ -95,6 +100,17 @@ export type ServerSelectionStep =
       readonly requests: readonly AllocationRequest[];
     }
   | {
+      /**
+       * The first step of a speculative selection: send `get_buckets` to `serverIds` and these
+       * allocation requests, all in parallel, then {@link recordFirstRound} (and abort what it
+       * returns). The requests are the placement as if no server held a share, which is what the
+       * first allocation round asks whenever the file is new.
+       */
+      readonly action: 'query-allocate';
+      readonly serverIds: readonly ServerId[];
+      readonly requests: readonly AllocationRequest[];
+    }
+  | {
       /** Selection succeeded: upload to `allocations`, keep `shareMap` for the happiness re-checks. */
       readonly action: 'done';
       readonly happiness: number;
@@ -108,13 +124,16 @@ export type ServerSelectionStep =
  * Starts server selection for one immutable upload.
  *
  * @param init - `servers`: the permuted ring (only the first `2 × totalShares` are used, spec
- *   §4.3 step 1); `totalShares`: N; `happy`: the happiness required (0 for the repairer)
+ *   §4.3 step 1); `totalShares`: N; `happy`: the happiness required (0 for the repairer);
+ *   `speculate`: start with a `query-allocate` step, which saves a round trip for a new file
+ *   (see {@link recordFirstRound}; default false: Tahoe's query first)
  * @throws {RangeError} if `totalShares` is not in 1..256, `happy` not in 0..N, or ids repeat
  */
 export function startServerSelection(init: {
   readonly servers: readonly UploadCandidate[];
   readonly totalShares: number;
   readonly happy: number;
+  readonly speculate?: boolean;
 }): ServerSelectionState {
   const { totalShares, happy } = init;
   checkTotalShares(totalShares);
@@ -137,6 +156,7 @@ export function startServerSelection(init: {
     round: 0,
     happinessByRound: [],
     statusChangedLastRound: false,
+    speculate: init.speculate === true,
   };
 }
 
@@ -323,6 +343,14 @@ function finish(state: ServerSelectionState): ServerSelectionStep {
  * ```
  */
 export function selectServersForUpload(state: ServerSelectionState): ServerSelectionStep {
+  if (state.speculate) {
+    const requests = speculativeRequests(state);
+    if (requests.length > 0) {
+      const asked = new Set(requests.map((r) => r.serverId));
+      const serverIds = state.servers.filter((s) => !asked.has(s.id)).map((s) => s.id);
+      return { action: 'query-allocate', serverIds, requests };
+    }
+  }
   const unqueried = state.servers.filter((s) => !s.queried).map((s) => s.id);
   if (unqueried.length > 0) return { action: 'query', serverIds: unqueried };
 
@@ -333,14 +361,17 @@ export function selectServersForUpload(state: ServerSelectionState): ServerSelec
   }
 
   const usable = state.servers.filter((s) => s.status !== 'bad');
-  const placement = sharePlacement({
-    servers: usable.map((s) => ({
-      id: s.id,
-      readOnly: s.status !== 'writable',
-      existingShares: new Set([...s.existingShares, ...s.allocatedShares]),
-    })),
-    totalShares: state.totalShares,
-  });
+  const placement =
+    state.round === 0
+      ? firstRoundPlacement(state)
+      : sharePlacement({
+          servers: usable.map((s) => ({
+            id: s.id,
+            readOnly: s.status !== 'writable',
+            existingShares: new Set([...s.existingShares, ...s.allocatedShares]),
+          })),
+          totalShares: state.totalShares,
+        });
   const requests: AllocationRequest[] = [];
   let asksNewServer = false;
   for (const server of usable) {
@@ -361,4 +392,89 @@ export function selectServersForUpload(state: ServerSelectionState): ServerSelec
   if (notImproving && !asksNewServer) return finish(state);
 
   return { action: 'allocate', round: state.round + 1, requests };
+}
+
+/** The first round's requests if no server held a share: `sharePlacement` over the candidates as they are. */
+function speculativeRequests(state: ServerSelectionState): AllocationRequest[] {
+  const placement = sharePlacement({
+    servers: state.servers
+      .filter((s) => s.status !== 'bad')
+      .map((s) => ({ id: s.id, readOnly: s.status !== 'writable', existingShares: new Set() })),
+    totalShares: state.totalShares,
+  });
+  return [...placement].map(([serverId, shares]) => ({ serverId, shares }));
+}
+
+/**
+ * The first allocation round's placement: from the shares servers hold, not the buckets opened
+ * for this upload (a speculative first round may have opened some that this placement keeps).
+ */
+function firstRoundPlacement(state: ServerSelectionState): Map<ServerId, Set<number>> {
+  return sharePlacement({
+    servers: state.servers
+      .filter((s) => s.status !== 'bad')
+      .map((s) => ({
+        id: s.id,
+        readOnly: s.status !== 'writable',
+        existingShares: s.existingShares,
+      })),
+    totalShares: state.totalShares,
+  });
+}
+
+/**
+ * Records the answers of a `query-allocate` step. A successful allocation reply also answers the
+ * existing-shares query: its `alreadyHave` lists every share the server holds (spec §3.2).
+ *
+ * When no server holds a share of the file and every allocation request was answered (a new
+ * file), the speculative requests were exactly the first allocation round of Tahoe's loop, and are
+ * recorded as that round: the selection takes one round trip where Tahoe's takes two. Otherwise
+ * the step counts as the query alone: the buckets it opened that the first round's placement (from
+ * the shares now known to be held) puts on the same server stay open as part of that round, and
+ * the rest are returned, to be aborted before the next step. The first round then asks for the
+ * remaining shares; servers that answered the speculative request had their leases renewed by it
+ * and are not asked again for that. A server whose allocation failed has not said what it holds:
+ * the next step asks it, and every bucket of the step is aborted, since what it holds can change
+ * the placement.
+ *
+ * @returns the new state, and server → buckets to abort now
+ * @throws {RangeError} for a server that is not a candidate
+ */
+export function recordFirstRound(
+  state: ServerSelectionState,
+  answers: Iterable<ExistingSharesAnswer>,
+  replies: Iterable<AllocationReply>,
+): { state: ServerSelectionState; abort: Map<ServerId, Set<number>> } {
+  const replyList = [...replies];
+  const granted = new Map<ServerId, Set<number>>();
+  const fromReplies: ExistingSharesAnswer[] = [];
+  let failures = 0;
+  for (const r of replyList) {
+    if ('failure' in r) {
+      failures++;
+      continue;
+    }
+    fromReplies.push({ serverId: r.request.serverId, shares: r.alreadyHave });
+    const allocated = [...shareNumbers(state, r.allocated)].filter((n) => r.request.shares.has(n));
+    granted.set(r.request.serverId, new Set(allocated));
+  }
+  const queried = recordExistingShares({ ...state, speculate: false }, [
+    ...answers,
+    ...fromReplies,
+  ]);
+  if (failures === 0 && queried.servers.every((s) => s.existingShares.size === 0)) {
+    return { state: recordAllocationReplies(queried, replyList), abort: new Map() };
+  }
+  const plan = failures === 0 ? firstRoundPlacement(queried) : new Map<ServerId, Set<number>>();
+  const abort = new Map<ServerId, Set<number>>();
+  const servers = queried.servers.map((server): CandidateState => {
+    const opened = granted.get(server.id);
+    if (opened === undefined) return server;
+    const wanted = plan.get(server.id);
+    const keep = [...opened].filter((n) => wanted?.has(n) === true);
+    if (keep.length < opened.size)
+      abort.set(server.id, new Set([...opened].filter((n) => !keep.includes(n))));
+    return { ...server, contacted: true, allocatedShares: new Set(keep) };
+  });
+  return { state: { ...queried, servers }, abort };
 }

@@ -11,11 +11,13 @@ import { assertHappiness } from './happiness.ts';
 import { permutedServers } from './permuted-ring.ts';
 import {
   recordAllocationReplies,
+  recordFirstRound,
   recordExistingShares,
   selectionAllocations,
   selectServersForUpload,
   startServerSelection,
   type AllocationReply,
+  type AllocationRequest,
   type ExistingSharesAnswer,
 } from './server-selection.ts';
 import { bucketSecrets, type ClientSecrets } from './secrets.ts';
@@ -134,11 +136,60 @@ export async function uploadImmutable(
   // Buckets (`serverId/shareNum`) their server allocated afresh: nothing to resume there.
   const fresh = new Set<string>();
 
-  // Server selection (spec §4.3).
+  const queryAll = (ids: readonly string[]): Promise<ExistingSharesAnswer[]> =>
+    Promise.all(
+      ids.map(async (id): Promise<ExistingSharesAnswer> => {
+        try {
+          const shares = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
+            byId.get(id)!.listShares(storageIndex, { signal: deadline }),
+          );
+          return { serverId: id, shares };
+        } catch (err) {
+          signal?.throwIfAborted();
+          return { serverId: id, failure: queryFailure(err) };
+        }
+      }),
+    );
+  const allocateAll = (requests: readonly AllocationRequest[]): Promise<AllocationReply[]> =>
+    Promise.all(
+      requests.map(async (request): Promise<AllocationReply> => {
+        const server = byId.get(request.serverId)!;
+        try {
+          const r = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
+            server.allocateBuckets(
+              {
+                storageIndex,
+                ...secretsOf(server),
+                shareNums: [...request.shares],
+                allocatedSize: layout.allocatedSize,
+              },
+              { signal: deadline },
+            ),
+          );
+          for (const n of r.allocated) {
+            // Only a resumed upload can hold bytes; a server that does not say is asked.
+            const key = `${server.id}/${n}`;
+            if (r.resumed !== undefined && !r.resumed.includes(n)) fresh.add(key);
+            else fresh.delete(key);
+          }
+          return { request, alreadyHave: r.alreadyHave, allocated: r.allocated };
+        } catch (err) {
+          signal?.throwIfAborted();
+          options.logger?.warn(
+            `allocate on ${server.nickname || server.id} failed: ${(err as Error).message}`,
+          );
+          return { request, failure: queryFailure(err) };
+        }
+      }),
+    );
+
+  // Server selection (spec §4.3), starting with the query and, for a new file, the allocation
+  // in one round trip (see `recordFirstRound`).
   let state = startServerSelection({
     servers: ring.map((s) => ({ id: s.id, readOnly: s.maxShareSize < layout.allocatedSize })),
     totalShares: encoding.totalShares,
     happy: encoding.happy,
+    speculate: true,
   });
   let done;
   try {
@@ -151,59 +202,26 @@ export async function uploadImmutable(
       }
       if (step.action === 'query') {
         options.onProgress?.({ phase: 'placing', servers: step.serverIds.length });
-        const answers = await Promise.all(
-          step.serverIds.map(async (id): Promise<ExistingSharesAnswer> => {
-            try {
-              const shares = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
-                byId.get(id)!.listShares(storageIndex, { signal: deadline }),
-              );
-              return { serverId: id, shares };
-            } catch (err) {
-              signal?.throwIfAborted();
-              return {
-                serverId: id,
-                failure: queryFailure(err),
-              };
-            }
-          }),
-        );
-        state = recordExistingShares(state, answers);
+        state = recordExistingShares(state, await queryAll(step.serverIds));
+      } else if (step.action === 'query-allocate') {
+        options.onProgress?.({
+          phase: 'placing',
+          servers: step.serverIds.length + step.requests.length,
+        });
+        const [answers, replies] = await Promise.all([
+          queryAll(step.serverIds),
+          allocateAll(step.requests),
+        ]);
+        const first = recordFirstRound(state, answers, replies);
+        state = first.state;
+        // Buckets a previous run of this upload left (resumed) stay, as Tahoe's loop leaves them.
+        const opened = [...first.abort].map(([id, shares]): [string, Set<number>] => [
+          id,
+          new Set([...shares].filter((n) => fresh.has(`${id}/${n}`))),
+        ]);
+        await abortAll(new Map(opened), byId, secretsOf, storageIndex);
       } else {
-        const replies = await Promise.all(
-          step.requests.map(async (request): Promise<AllocationReply> => {
-            const server = byId.get(request.serverId)!;
-            try {
-              const r = await withDeadline(UPLOAD_QUERY_TIMEOUT_MS, signal, (deadline) =>
-                server.allocateBuckets(
-                  {
-                    storageIndex,
-                    ...secretsOf(server),
-                    shareNums: [...request.shares],
-                    allocatedSize: layout.allocatedSize,
-                  },
-                  { signal: deadline },
-                ),
-              );
-              for (const n of r.allocated) {
-                // Only a resumed upload can hold bytes; a server that does not say is asked.
-                const key = `${server.id}/${n}`;
-                if (r.resumed !== undefined && !r.resumed.includes(n)) fresh.add(key);
-                else fresh.delete(key);
-              }
-              return { request, alreadyHave: r.alreadyHave, allocated: r.allocated };
-            } catch (err) {
-              signal?.throwIfAborted();
-              options.logger?.warn(
-                `allocate on ${server.nickname || server.id} failed: ${(err as Error).message}`,
-              );
-              return {
-                request,
-                failure: queryFailure(err),
-              };
-            }
-          }),
-        );
-        state = recordAllocationReplies(state, replies);
+        state = recordAllocationReplies(state, await allocateAll(step.requests));
       }
     }
   } catch (err) {

@@ -27,6 +27,12 @@ export class FakeServer implements StorageServerHandle {
   largestWrite = 0;
   /** `written-ranges` requests answered. */
   writtenRangesCalls = 0;
+  /** `list-shares` (Tahoe's `get_buckets`) requests answered. */
+  listSharesCalls = 0;
+  /** `allocate-buckets` requests answered. */
+  allocateCalls = 0;
+  /** `abort` requests answered. */
+  aborts = 0;
   /** Whether allocate replies list resumed uploads (servers of protocol 1.1 and later). */
   reportsResumed = true;
   /** Whether a write may close its upload (servers of protocol 1.2 and later). */
@@ -73,12 +79,14 @@ export class FakeServer implements StorageServerHandle {
 
   async listShares(si: Uint8Array): Promise<number[]> {
     this.check();
+    this.listSharesCalls++;
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     return this.held(si);
   }
 
   allocateBuckets(req: Parameters<StorageServerHandle['allocateBuckets']>[0]) {
     this.check();
+    this.allocateCalls++;
     const alreadyHave = this.held(req.storageIndex);
     const allocated: number[] = [];
     const resumed: number[] = [];
@@ -163,6 +171,7 @@ export class FakeServer implements StorageServerHandle {
   }
 
   abort(b: BucketRef): Promise<void> {
+    this.aborts++;
     this.incoming.delete(this.key(b.storageIndex, b.shareNum));
     return Promise.resolve();
   }

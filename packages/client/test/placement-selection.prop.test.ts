@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   recordAllocationReplies,
   recordExistingShares,
+  recordFirstRound,
+  selectionAllocations,
   selectServersForUpload,
   servicedHappiness,
   startServerSelection,
   UploadUnhappyError,
   type AllocationReply,
+  type AllocationRequest,
+  type ServerSelectionState,
   type ServerSelectionStep,
 } from '../src/index.ts';
 
@@ -60,45 +64,36 @@ function bruteForceMatching(edges: readonly (readonly number[])[]): number {
 
 type Outcome = { done: ServerSelectionStep & { action: 'done' } } | { error: UploadUnhappyError };
 
-/** Runs selection against fakes, checking every request on the way. */
+/**
+ * Runs selection against fakes, checking every request on the way. `trips`: the round trips to
+ * the servers (a query, an allocation round, a query-allocate step, the aborts after it).
+ * `open`: buckets the fakes hold open for the upload at the end (allocated and not aborted).
+ */
 function drive(
   specs: readonly Fake[],
   totalShares: number,
   happy: number,
-): { outcome: Outcome; rounds: number } {
+  speculate = false,
+): { outcome: Outcome; rounds: number; trips: number; open: Map<string, Set<number>> } {
   const fakes = new Map(specs.map((f, i) => [`s${i}`, { ...f, holds: new Set(f.holds) }]));
-  let state = startServerSelection({
+  let state: ServerSelectionState = startServerSelection({
     servers: [...fakes].map(([id, f]) => ({ id, readOnly: f.readOnly })),
     totalShares,
     happy,
+    speculate,
   });
   const accepted = new Map<string, Set<number>>();
   let rounds = 0;
-  for (;;) {
-    let step: ServerSelectionStep;
-    try {
-      step = selectServersForUpload(state);
-    } catch (e) {
-      if (!(e instanceof UploadUnhappyError)) throw e;
-      return { outcome: { error: e }, rounds };
-    }
-    if (step.action === 'done') return { outcome: { done: step }, rounds };
-    if (step.action === 'query') {
-      expect(rounds).toBe(0);
-      state = recordExistingShares(
-        state,
-        step.serverIds.map((serverId) => {
-          const f = fakes.get(serverId)!;
-          return f.queryFails
-            ? { serverId, failure: f.queryFails }
-            : { serverId, shares: [...f.holds] };
-        }),
-      );
-      continue;
-    }
-    rounds++;
-    expect(rounds).toBeLessThanOrEqual(2 * totalShares + 1);
-    const replies = step.requests.map((request): AllocationReply => {
+  let trips = 0;
+  const query = (serverIds: readonly string[]) =>
+    serverIds.map((serverId) => {
+      const f = fakes.get(serverId)!;
+      return f.queryFails
+        ? { serverId, failure: f.queryFails }
+        : { serverId, shares: [...f.holds] };
+    });
+  const allocate = (requests: readonly AllocationRequest[]) =>
+    requests.map((request): AllocationReply => {
       const f = fakes.get(request.serverId)!;
       const candidate = state.servers.find((s) => s.id === request.serverId)!;
       expect(candidate.status).not.toBe('bad');
@@ -120,16 +115,54 @@ function drive(
       }
       return { request, alreadyHave, allocated };
     });
-    state = recordAllocationReplies(state, replies);
+  const finish = (outcome: Outcome) => {
+    // Every bucket still open is one the uploader writes (or, on failure, aborts).
+    const open = new Map([...accepted].filter(([, shares]) => shares.size > 0));
+    const owned = 'done' in outcome ? outcome.done.allocations : selectionAllocations(state);
+    expect(open).toEqual(owned);
+    return { outcome, rounds, trips, open };
+  };
+  for (;;) {
+    let step: ServerSelectionStep;
+    try {
+      step = selectServersForUpload(state);
+    } catch (e) {
+      if (!(e instanceof UploadUnhappyError)) throw e;
+      return finish({ error: e });
+    }
+    if (step.action === 'done') return finish({ done: step });
+    trips++;
+    if (step.action === 'query') {
+      expect(rounds).toBe(0);
+      state = recordExistingShares(state, query(step.serverIds));
+    } else if (step.action === 'query-allocate') {
+      expect(trips).toBe(1);
+      const first = recordFirstRound(state, query(step.serverIds), allocate(step.requests));
+      state = first.state;
+      rounds = state.round;
+      if (first.abort.size > 0) trips++;
+      for (const [id, shares] of first.abort) {
+        for (const share of shares) {
+          expect(accepted.get(id)?.delete(share)).toBe(true);
+          const f = fakes.get(id)!;
+          f.holds.delete(share);
+          f.capacity++;
+        }
+      }
+    } else {
+      rounds++;
+      expect(rounds).toBeLessThanOrEqual(2 * totalShares + 1);
+      state = recordAllocationReplies(state, allocate(step.requests));
+    }
   }
 }
 
-describe('selectServersForUpload properties', () => {
+describe.each([false, true])('selectServersForUpload properties (speculate: %s)', (speculate) => {
   it('terminates, and succeeds exactly when happy is reached', () => {
     fc.assert(
       fc.property(grid, ([totalShares, happy, specs]) => {
         const fakes = specs.map((s) => ({ ...s, holds: new Set(s.holds) }));
-        const { outcome } = drive(fakes, totalShares, happy);
+        const { outcome } = drive(fakes, totalShares, happy, speculate);
         if ('done' in outcome) {
           const { happiness, shareMap, allocations } = outcome.done;
           expect(happiness).toBeGreaterThanOrEqual(happy);
@@ -163,11 +196,15 @@ describe('selectServersForUpload properties', () => {
             f.readOnly ? [...f.holds] : Array.from({ length: totalShares }, (_, i) => i),
           ),
         );
-        const { outcome, rounds } = drive(fakes, totalShares, happy);
+        const { outcome, rounds, trips } = drive(fakes, totalShares, happy, speculate);
         const happiness = 'done' in outcome ? outcome.done.happiness : outcome.error.happiness;
         expect(happiness).toBe(best);
         expect('done' in outcome).toBe(best >= happy);
         expect(rounds).toBeLessThanOrEqual(1);
+        // Speculating, a new file (no share held anywhere) takes one round trip, not two.
+        const fresh = candidates.every((f) => f.holds.size === 0);
+        if (speculate && fresh && candidates.some((f) => !f.readOnly)) expect(trips).toBe(1);
+        else expect(trips).toBeLessThanOrEqual(speculate ? 3 : 2);
       }),
       { numRuns: 400 },
     );
@@ -188,11 +225,32 @@ describe('selectServersForUpload properties', () => {
         const fakes = specs.map((s) => ({ ...s, readOnly: false, holds: new Set<number>() }));
         const candidates = fakes.slice(0, 2 * totalShares);
         const takers = candidates.filter((f) => f.capacity > 0 && !f.allocateFails).length;
-        const { outcome } = drive(fakes, totalShares, totalShares);
+        const { outcome } = drive(fakes, totalShares, totalShares, speculate);
         const happiness = 'done' in outcome ? outcome.done.happiness : outcome.error.happiness;
         expect(happiness).toBe(Math.min(totalShares, takers));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('speculative first round', () => {
+  it('on healthy servers, places the shares exactly as the query-first loop does', () => {
+    fc.assert(
+      fc.property(grid, ([totalShares, happy, specs]) => {
+        const healthy = (): Fake[] =>
+          specs.map((s) => ({ readOnly: s.readOnly, holds: new Set(s.holds), capacity: Infinity }));
+        const plain = drive(healthy(), totalShares, happy, false).outcome;
+        const speculative = drive(healthy(), totalShares, happy, true).outcome;
+        if ('done' in plain && 'done' in speculative) {
+          expect(speculative.done.shareMap).toEqual(plain.done.shareMap);
+          expect(speculative.done.allocations).toEqual(plain.done.allocations);
+          expect(speculative.done.happiness).toBe(plain.done.happiness);
+        } else {
+          expect('error' in speculative && 'error' in plain).toBe(true);
+        }
+      }),
+      { numRuns: 400 },
     );
   });
 });

@@ -51,6 +51,8 @@ function drive(fakes: FakeServer[], totalShares: number, happy: number): Run {
           : { serverId, shares: [...fake.holds] };
       });
       state = recordExistingShares(state, answers);
+    } else if (step.action === 'query-allocate') {
+      throw new Error('this driver does not speculate');
     } else {
       expect(step.round).toBe(rounds.length + 1);
       rounds.push([...step.requests]);
