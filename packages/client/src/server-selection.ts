@@ -433,9 +433,10 @@ function firstRoundPlacement(state: ServerSelectionState): Map<ServerId, Set<num
  * the shares now known to be held) puts on the same server stay open as part of that round, and
  * the rest are returned, to be aborted before the next step. The first round then asks for the
  * remaining shares; servers that answered the speculative request had their leases renewed by it
- * and are not asked again for that. A server whose allocation failed has not said what it holds:
- * the next step asks it, and every bucket of the step is aborted, since what it holds can change
- * the placement.
+ * and are not asked again for that. A server whose allocation failed becomes read-only, as after
+ * any failed allocation; it has not said what it holds, so the next step asks it, unless it timed
+ * out (then it counts as a query that timed out). Every bucket of such a step is aborted, since
+ * what that server holds can change the placement.
  *
  * @returns the new state, and server → buckets to abort now
  * @throws {RangeError} for a server that is not a candidate
@@ -448,10 +449,10 @@ export function recordFirstRound(
   const replyList = [...replies];
   const granted = new Map<ServerId, Set<number>>();
   const fromReplies: ExistingSharesAnswer[] = [];
-  let failures = 0;
+  const failed = new Map<ServerId, 'timeout' | 'error'>();
   for (const r of replyList) {
     if ('failure' in r) {
-      failures++;
+      failed.set(r.request.serverId, r.failure);
       continue;
     }
     fromReplies.push({ serverId: r.request.serverId, shares: r.alreadyHave });
@@ -462,12 +463,19 @@ export function recordFirstRound(
     ...answers,
     ...fromReplies,
   ]);
-  if (failures === 0 && queried.servers.every((s) => s.existingShares.size === 0)) {
+  if (failed.size === 0 && queried.servers.every((s) => s.existingShares.size === 0)) {
     return { state: recordAllocationReplies(queried, replyList), abort: new Map() };
   }
-  const plan = failures === 0 ? firstRoundPlacement(queried) : new Map<ServerId, Set<number>>();
+  const plan = failed.size === 0 ? firstRoundPlacement(queried) : new Map<ServerId, Set<number>>();
   const abort = new Map<ServerId, Set<number>>();
   const servers = queried.servers.map((server): CandidateState => {
+    const failure = failed.get(server.id);
+    if (failure !== undefined) {
+      // As after a failed allocation, it takes no new share; one that timed out is not asked
+      // again either (as after a query that timed out), one that answered with an error is.
+      const status = server.status === 'writable' ? 'read-only' : server.status;
+      return { ...server, status, queried: failure === 'timeout' };
+    }
     const opened = granted.get(server.id);
     if (opened === undefined) return server;
     const wanted = plan.get(server.id);
