@@ -63,34 +63,43 @@ export async function* downloadImmutable(
 ): AsyncGenerator<Uint8Array> {
   const storageIndex = chkStorageIndex(cap.key);
   const found = await findShares(options.servers, storageIndex, options.signal);
-  // One reader per share number, from the fastest server holding it, spread across servers
-  // first (each server's first unseen share per round), as Tahoe's fetcher prefers diversity.
-  const readers: (ShareReader & { server: StorageServerHandle })[] = [];
+  // A reader per share number first, from the fastest server holding it, spread across servers
+  // (each server's first unseen share per round), as Tahoe's fetcher prefers diversity; then
+  // the other copies, fastest first, in case one of the first fails.
+  const readers: ShareReader[] = [];
+  const serverOf = new Map<ShareReader, StorageServerHandle>();
+  const add = (server: StorageServerHandle, shareNum: number): void => {
+    const reader: ShareReader = {
+      shareNum,
+      read: (offset, length, o) => server.read(storageIndex, shareNum, offset, length, o),
+    };
+    readers.push(reader);
+    serverOf.set(reader, server);
+  };
   const seen = new Set<number>();
+  const left = found.map(({ server, shares }) => ({ server, shares: [...shares] }));
   for (let added = true; added;) {
     added = false;
-    for (const { server, shares } of found) {
-      const shareNum = shares.find((n) => !seen.has(n));
-      if (shareNum === undefined) continue;
+    for (const entry of left) {
+      const at = entry.shares.findIndex((n) => !seen.has(n));
+      if (at < 0) continue;
+      const [shareNum] = entry.shares.splice(at, 1);
       seen.add(shareNum);
       added = true;
-      readers.push({
-        shareNum,
-        server,
-        read: (offset, length, o) => server.read(storageIndex, shareNum, offset, length, o),
-      });
+      add(entry.server, shareNum);
     }
   }
+  for (const { server, shares } of left) for (const shareNum of shares) add(server, shareNum);
   yield* decodeChk(cap, readers, {
     range: options.range,
     signal: options.signal,
     onProgress: options.onProgress,
-    onCorruptShare: (err) => {
-      const r = readers.find((x) => x.shareNum === err.shareNum);
+    onCorruptShare: (err, reader) => {
+      const server = serverOf.get(reader);
       options.logger?.warn(
-        `corrupt share ${err.shareNum} on ${r?.server.nickname || r?.server.id}: ${err.message}`,
+        `corrupt share ${err.shareNum} on ${server?.nickname || server?.id}: ${err.message}`,
       );
-      r?.server.adviseCorruptShare(storageIndex, err.shareNum, err.message);
+      server?.adviseCorruptShare(storageIndex, err.shareNum, err.message);
     },
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCap, type ChkCap } from '@tessera/caps';
+import { chkStorageIndex, parseCap, type ChkCap } from '@tessera/caps';
 import { bytesSource } from '@tessera/immutable';
 import {
   downloadImmutable,
@@ -244,4 +244,36 @@ describe('upload and download', () => {
     expect(advised.length).toBeGreaterThanOrEqual(3);
     expect(advised.every((s) => victims.includes(s))).toBe(true);
   });
+
+  it('reads another copy of a share when the first server holding it fails or sends a bad one', async () => {
+    // 3-of-3 on three servers, and a second copy of share 0 on a fourth, slower to answer.
+    const servers = grid(3);
+    const bytes = data(20_000, 9);
+    const tight: Encoding = { ...encoding, neededShares: 3, happy: 3, totalShares: 3 };
+    const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding: tight });
+    const first = servers.find((s) => s.held(ringSi(r.readCap)).includes(0))!;
+    const spare = new FakeServer('spare');
+    const [key, share0] = [...first.shares].find(([k]) => k.endsWith('/0'))!;
+    spare.shares.set(key, share0.slice());
+    spare.latencyMs = 30;
+    const all = [...servers, spare];
+
+    first.shares.set(
+      key,
+      share0.map((b, i) => (i === 0x24 + 10 ? b ^ 0xff : b)),
+    );
+    expect(await download(r.readCap, all)).toEqual(bytes);
+    expect(first.advisories.map((a) => a.shareNum)).toEqual([0]);
+    expect(spare.advisories).toEqual([]);
+
+    first.read = () => Promise.reject(new Error('disk gone'));
+    expect(await download(r.readCap, all)).toEqual(bytes);
+    await expect(download(r.readCap, servers)).rejects.toMatchObject({
+      code: 'IMMUTABLE_NOT_ENOUGH_SHARES',
+    });
+  });
 });
+
+function ringSi(cap: string): Uint8Array {
+  return chkStorageIndex((parseCap(cap) as ChkCap).key);
+}

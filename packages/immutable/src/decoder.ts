@@ -52,8 +52,8 @@ export interface ChkDecodeOptions {
   /** Bytes `[start, end)` of the plaintext (default: all). */
   range?: { start: number; end: number };
   signal?: AbortSignal;
-  /** Called for each share found corrupt, so the caller can tell its server. */
-  onCorruptShare?: (error: CorruptShareError) => void;
+  /** Called for each share found corrupt, with the reader it came from, so the caller can tell its server. */
+  onCorruptShare?: (error: CorruptShareError, reader: ShareReader) => void;
   /** Called with plaintext bytes produced so far. */
   onProgress?: (event: { bytes: number; total: number }) => void;
   /** Deadline of one read from a share, ms (default 10 s); a slower share is replaced. */
@@ -102,7 +102,9 @@ interface FileState {
 }
 
 /**
- * Streams the plaintext of a CHK file from any k of its shares, verifying everything.
+ * Streams the plaintext of a CHK file from any k of its shares, verifying everything. Readers
+ * are tried in order; several may read the same share (copies on different servers), and a
+ * copy that fails or is corrupt is replaced by the next one.
  * @throws {NotEnoughSharesError} IMMUTABLE_NOT_ENOUGH_SHARES when fewer than k good shares remain
  * @throws {BadCiphertextError} IMMUTABLE_BAD_CIPHERTEXT when k valid shares decode to the wrong ciphertext
  * @throws {BadRangeError} IMMUTABLE_BAD_RANGE for a range outside the file
@@ -127,7 +129,9 @@ export async function* decodeChk(
     );
   }
   if (range.start === range.end) return;
-  const shares = dedupe(readers).map((reader): ShareState => ({
+  // Several readers may hold the same share (copies on two servers): the first good one is used,
+  // the others are alternates.
+  const shares = readers.map((reader): ShareState => ({
     reader,
     failed: false,
     ahead: new Map(),
@@ -142,7 +146,7 @@ export async function* decodeChk(
     s.failed = true;
     if (err instanceof CorruptShareError) {
       corrupt.push(err.message);
-      options.onCorruptShare?.(err);
+      options.onCorruptShare?.(err, s.reader);
     } else {
       corrupt.push(`share ${s.reader.shareNum}: ${(err as Error).message}`);
     }
@@ -266,7 +270,7 @@ export async function* decodeChk(
   const usable = (): ShareState[] => shares.filter((s) => !s.failed);
   const notEnough = (cause?: unknown): NotEnoughSharesError =>
     new NotEnoughSharesError(
-      usable().length,
+      new Set(usable().map((s) => s.reader.shareNum)).size,
       k,
       corrupt.length > 0 ? corrupt.slice(0, 3).join('; ') : '',
       cause === undefined ? undefined : { cause },
@@ -276,10 +280,16 @@ export async function* decodeChk(
   const chooseShares = async (): Promise<ShareState[]> => {
     for (;;) {
       signal?.throwIfAborted();
-      const ready = usable().filter((s) => s.blockHashes !== undefined);
-      if (ready.length >= k)
-        return ready.sort((a, b) => a.reader.shareNum - b.reader.shareNum).slice(0, k);
-      const candidates = usable().filter((s) => s.blockHashes === undefined);
+      const ready = oneOfEach(
+        usable()
+          .filter((s) => s.blockHashes !== undefined)
+          .sort((a, b) => a.reader.shareNum - b.reader.shareNum),
+      );
+      if (ready.length >= k) return ready.slice(0, k);
+      const readyNums = new Set(ready.map((s) => s.reader.shareNum));
+      const candidates = oneOfEach(
+        usable().filter((s) => s.blockHashes === undefined && !readyNums.has(s.reader.shareNum)),
+      );
       if (ready.length + candidates.length < k) throw notEnough();
       const batch = candidates.slice(0, k - ready.length);
       // The first share alone sets the file state; the rest can then go in parallel.
@@ -386,11 +396,12 @@ function wrapCorrupt<T>(shareNum: number, fn: () => T): T {
   }
 }
 
-function dedupe(readers: readonly ShareReader[]): ShareReader[] {
+/** The first share state of each share number, in order. */
+function oneOfEach<T extends { reader: ShareReader }>(states: readonly T[]): T[] {
   const seen = new Set<number>();
-  return readers.filter((r) => {
-    if (seen.has(r.shareNum)) return false;
-    seen.add(r.shareNum);
+  return states.filter((s) => {
+    if (seen.has(s.reader.shareNum)) return false;
+    seen.add(s.reader.shareNum);
     return true;
   });
 }

@@ -164,3 +164,49 @@ describe('a slow share', () => {
     expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
   });
 });
+
+describe('copies of a share', () => {
+  // 3-of-3: without the second copy of share 0, one bad copy leaves too few shares.
+  it.each([undefined, 0])(
+    'replace a corrupt or failing first copy (workers %s)',
+    async (workers) => {
+      const enc = await encodeToMemory(data, {
+        convergenceSecret: secret,
+        neededShares: 3,
+        totalShares: 3,
+        maxSegmentSize: 300,
+      });
+      const cap = parseCap(enc.readCap) as ChkCap;
+      const share0 = enc.shares.get(0)!;
+      const h = decodeChkShareHeader(share0);
+      const corrupt = memoryReader(0, flipped(share0, h.offsets.data + 150));
+      const failing: ShareReader = {
+        shareNum: 0,
+        read: () => Promise.reject(new Error('disk gone')),
+      };
+      const good = memoryReader(0, share0);
+      const rest = [memoryReader(1, enc.shares.get(1)!), memoryReader(2, enc.shares.get(2)!)];
+      for (const bad of [corrupt, failing]) {
+        const reported: ShareReader[] = [];
+        const parts: Uint8Array[] = [];
+        for await (const chunk of decodeChk(cap, [bad, ...rest, good], {
+          workers,
+          onCorruptShare: (_, reader) => reported.push(reader),
+        }))
+          parts.push(chunk);
+        expect(new Uint8Array(Buffer.concat(parts))).toEqual(data);
+        expect(reported).toEqual(bad === corrupt ? [corrupt] : []);
+      }
+      // Without the good copy, the same bad one is fatal.
+      const lone = decodeFromMemory(
+        enc.readCap,
+        new Map([
+          [0, flipped(share0, h.offsets.data + 150)],
+          [1, enc.shares.get(1)!],
+          [2, enc.shares.get(2)!],
+        ]),
+      );
+      await expect(lone).rejects.toMatchObject({ code: 'IMMUTABLE_NOT_ENOUGH_SHARES' });
+    },
+  );
+});
