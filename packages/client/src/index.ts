@@ -19,6 +19,14 @@ export * from './permuted-ring.ts';
 export * from './happiness.ts';
 export * from './placement.ts';
 export * from './server-selection.ts';
+export {
+  recordAllocationReplies,
+  recordExistingShares,
+  recordFirstRound,
+  selectionAllocations,
+  selectionHappiness,
+  selectionShareMap,
+} from './selection-answers.ts';
 export * from './server.ts';
 export * from './secrets.ts';
 export * from './upload.ts';

@@ -14,6 +14,8 @@ import {
   recordFirstRound,
   recordExistingShares,
   selectionAllocations,
+} from './selection-answers.ts';
+import {
   selectServersForUpload,
   startServerSelection,
   type AllocationReply,
