@@ -185,10 +185,14 @@ function finish(state: ServerSelectionState): ServerSelectionStep {
  * `Tahoe2ServerSelector`). Pure: the caller does the network calls and feeds the answers back.
  *
  * Call sequence (the uploader is a thin loop around this):
- * 1. `state = startServerSelection({ servers: permutedServers(…), totalShares, happy })`;
+ * 1. `state = startServerSelection({ servers: permutedServers(…), totalShares, happy })`
+ *    (with `speculate: true`, the first step is `query-allocate`);
  * 2. `step = selectServersForUpload(state)`:
  *    - `query`: send `get_buckets` to `step.serverIds` (deadline `UPLOAD_QUERY_TIMEOUT_MS`),
  *      then `state = recordExistingShares(state, answers)`;
+ *    - `query-allocate`: send those queries and the allocation requests of `step.requests`
+ *      together, then `{ state, abort } = recordFirstRound(state, answers, replies)` and abort
+ *      the buckets in `abort`;
  *    - `allocate`: send every request of `step.requests` in parallel, then
  *      `state = recordAllocationReplies(state, replies)`;
  *    - `done`: write shares to `step.allocations`; keep `step.shareMap` to re-check happiness
