@@ -140,32 +140,33 @@ export function selectionHappiness(state: ServerSelectionState): number {
   return servicedHappiness(selectionShareMap(state));
 }
 
-/** The first round's requests if no server held a share: `sharePlacement` over the candidates as they are. */
-export function speculativeRequests(state: ServerSelectionState): AllocationRequest[] {
-  const placement = sharePlacement({
+/** `sharePlacement` over the servers that are not bad, each holding `held(server)`. */
+function placementOver(
+  state: ServerSelectionState,
+  held: (server: CandidateState) => ReadonlySet<number>,
+): Map<ServerId, Set<number>> {
+  return sharePlacement({
     servers: state.servers
       .filter((s) => s.status !== 'bad')
-      .map((s) => ({ id: s.id, readOnly: s.status !== 'writable', existingShares: new Set() })),
+      .map((s) => ({ id: s.id, readOnly: s.status !== 'writable', existingShares: held(s) })),
     totalShares: state.totalShares,
   });
+}
+
+/** The first round's requests if no server held a share: the candidates as they are. */
+export function speculativeRequests(state: ServerSelectionState): AllocationRequest[] {
+  const placement = placementOver(state, () => new Set());
   return [...placement].map(([serverId, shares]) => ({ serverId, shares }));
 }
 
 /**
- * The first allocation round's placement: from the shares servers hold, not the buckets opened
- * for this upload (a speculative first round may have opened some that this placement keeps).
+ * The placement the next allocation round asks for. Buckets opened for this upload count as held
+ * from the second round on; the first round's comes from the shares servers hold alone (a
+ * speculative first round may have opened some buckets that this placement keeps).
  */
-export function firstRoundPlacement(state: ServerSelectionState): Map<ServerId, Set<number>> {
-  return sharePlacement({
-    servers: state.servers
-      .filter((s) => s.status !== 'bad')
-      .map((s) => ({
-        id: s.id,
-        readOnly: s.status !== 'writable',
-        existingShares: s.existingShares,
-      })),
-    totalShares: state.totalShares,
-  });
+export function roundPlacement(state: ServerSelectionState): Map<ServerId, Set<number>> {
+  if (state.round === 0) return placementOver(state, (s) => s.existingShares);
+  return placementOver(state, (s) => new Set([...s.existingShares, ...s.allocatedShares]));
 }
 
 /**
@@ -212,7 +213,7 @@ export function recordFirstRound(
   if (failed.size === 0 && queried.servers.every((s) => s.existingShares.size === 0)) {
     return { state: recordAllocationReplies(queried, replyList), abort: new Map() };
   }
-  const plan = failed.size === 0 ? firstRoundPlacement(queried) : new Map<ServerId, Set<number>>();
+  const plan = failed.size === 0 ? roundPlacement(queried) : new Map<ServerId, Set<number>>();
   const abort = new Map<ServerId, Set<number>>();
   const servers = queried.servers.map((server): CandidateState => {
     const failure = failed.get(server.id);

@@ -1,16 +1,16 @@
 /**
  * The server-selection loop of Tahoe's `Tahoe2ServerSelector` (spec §4.3 steps 1–5) as a pure
  * state machine ({@link selectServersForUpload}) that the network uploader drives: each
- * allocation round re-runs {@link sharePlacement} with what the servers have said so far, which
- * `selection-answers.ts` records. Nothing here does I/O.
+ * allocation round re-runs `sharePlacement` (`placement.ts`) with what the servers have said
+ * so far, which `selection-answers.ts` records. Nothing here does I/O.
  */
 
 import { UPLOAD_CANDIDATES_PER_SHARE } from './constants.ts';
 import { UploadUnhappyError } from './errors.ts';
 import { servicedHappiness, type ServerId } from './happiness.ts';
-import { checkTotalShares, checkUniqueIds, sharePlacement } from './placement.ts';
+import { checkTotalShares, checkUniqueIds } from './placement.ts';
 import {
-  firstRoundPlacement,
+  roundPlacement,
   selectionAllocations,
   selectionHappiness,
   selectionShareMap,
@@ -200,9 +200,9 @@ function finish(state: ServerSelectionState): ServerSelectionStep {
  * 3. repeat 2 until `done` or an error. On `UploadUnhappyError`, abort the buckets in
  *    `selectionAllocations(state)`.
  *
- * Each allocation round re-runs {@link sharePlacement} with what is known (servers that failed or
- * refused are now read-only; buckets already opened count as held) and asks each server only for
- * shares it has not confirmed. The first round also renews the leases of every server that holds
+ * Each allocation round re-runs `sharePlacement` (`placement.ts`) with what is known (servers
+ * that failed or refused are now read-only; buckets already opened count as held) and asks each
+ * server only for shares it has not confirmed. The first round also renews the leases of every server that holds
  * shares. The loop stops when happiness ≥ `happy` (after at least one round, so leases are
  * renewed even then and with `happy = 0`), when there is nothing left to ask, when a round turned
  * no server read-only (the placement was already the best possible), or when happiness did not
@@ -245,17 +245,7 @@ export function selectServersForUpload(state: ServerSelectionState): ServerSelec
   }
 
   const usable = state.servers.filter((s) => s.status !== 'bad');
-  const placement =
-    state.round === 0
-      ? firstRoundPlacement(state)
-      : sharePlacement({
-          servers: usable.map((s) => ({
-            id: s.id,
-            readOnly: s.status !== 'writable',
-            existingShares: new Set([...s.existingShares, ...s.allocatedShares]),
-          })),
-          totalShares: state.totalShares,
-        });
+  const placement = roundPlacement(state);
   const requests: AllocationRequest[] = [];
   let asksNewServer = false;
   for (const server of usable) {
