@@ -1,6 +1,7 @@
 /** An in-memory storage server for unit tests of the uploader and downloader. */
 import { createHash } from 'node:crypto';
-import type { BucketRef, StorageServerHandle } from '../src/index.ts';
+import { chkStorageIndex, parseCap, type ChkCap } from '@tessera/caps';
+import { downloadImmutable, type BucketRef, type StorageServerHandle } from '../src/index.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -186,4 +187,26 @@ export class FakeServer implements StorageServerHandle {
   adviseCorruptShare(_si: Uint8Array, shareNum: number, reason: string): void {
     this.advisories.push({ shareNum, reason });
   }
+}
+
+/** `n` fake servers named `server-0`…. */
+export function grid(n: number): FakeServer[] {
+  return Array.from({ length: n }, (_, i) => new FakeServer(`server-${i}`));
+}
+
+/** The whole plaintext (or `range` of it) of the CHK file `cap`, read from `servers`. */
+export async function download(
+  cap: string,
+  servers: FakeServer[],
+  range?: { start: number; end: number },
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of downloadImmutable(parseCap(cap) as ChkCap, { servers, range }))
+    parts.push(c);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** The storage index of the CHK file `cap`. */
+export function storageIndexOf(cap: string): Uint8Array {
+  return chkStorageIndex((parseCap(cap) as ChkCap).key);
 }

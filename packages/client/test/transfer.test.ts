@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chkStorageIndex, parseCap, type ChkCap } from '@tessera/caps';
 import { bytesSource } from '@tessera/immutable';
-import {
-  downloadImmutable,
-  uploadImmutable,
-  type ClientSecrets,
-  type Encoding,
-} from '../src/index.ts';
-import { FakeServer } from './fake-server.ts';
+import { uploadImmutable, type ClientSecrets, type Encoding } from '../src/index.ts';
+import { download, FakeServer, grid, storageIndexOf } from './fake-server.ts';
 
 const secrets: ClientSecrets = {
   convergence: new Uint8Array(32).fill(1),
@@ -23,21 +17,6 @@ function data(n: number, seed = 1): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-function grid(n: number): FakeServer[] {
-  return Array.from({ length: n }, (_, i) => new FakeServer(`server-${i}`));
-}
-
-async function download(
-  cap: string,
-  servers: FakeServer[],
-  range?: { start: number; end: number },
-): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of downloadImmutable(parseCap(cap) as ChkCap, { servers, range }))
-    parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
 }
 
 describe('upload and download', () => {
@@ -251,7 +230,7 @@ describe('upload and download', () => {
     const bytes = data(20_000, 9);
     const tight: Encoding = { ...encoding, neededShares: 3, happy: 3, totalShares: 3 };
     const r = await uploadImmutable(bytesSource(bytes), { servers, secrets, encoding: tight });
-    const first = servers.find((s) => s.held(ringSi(r.readCap)).includes(0))!;
+    const first = servers.find((s) => s.held(storageIndexOf(r.readCap)).includes(0))!;
     const spare = new FakeServer('spare');
     const [key, share0] = [...first.shares].find(([k]) => k.endsWith('/0'))!;
     spare.shares.set(key, share0.slice());
@@ -273,7 +252,3 @@ describe('upload and download', () => {
     });
   });
 });
-
-function ringSi(cap: string): Uint8Array {
-  return chkStorageIndex((parseCap(cap) as ChkCap).key);
-}

@@ -3,16 +3,14 @@
  * same round trip (`recordFirstRound`), against in-memory servers.
  */
 import { describe, expect, it } from 'vitest';
-import { chkStorageIndex, parseCap, type ChkCap } from '@tessera/caps';
 import { bytesSource } from '@tessera/immutable';
 import {
-  downloadImmutable,
   permutedServers,
   uploadImmutable,
   type ClientSecrets,
   type Encoding,
 } from '../src/index.ts';
-import { FakeServer } from './fake-server.ts';
+import { download, grid, storageIndexOf, type FakeServer } from './fake-server.ts';
 
 const secrets: ClientSecrets = {
   convergence: new Uint8Array(32).fill(3),
@@ -23,21 +21,13 @@ const bytes = new Uint8Array(20_000).map((_, i) => (i * 31 + 7) & 0xff);
 
 /** `n` copies of `v`. */
 const times = (n: number, v: number): number[] => Array.from({ length: n }, () => v);
-const grid = (n: number): FakeServer[] =>
-  Array.from({ length: n }, (_, i) => new FakeServer(`server-${i}`));
-
-async function download(cap: string, servers: FakeServer[]): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const c of downloadImmutable(parseCap(cap) as ChkCap, { servers })) parts.push(c);
-  return new Uint8Array(Buffer.concat(parts));
-}
 
 const upload = (servers: FakeServer[]) =>
   uploadImmutable(bytesSource(bytes), { servers, secrets, encoding });
 
 /** The servers in the file's ring order (its storage index is the cap's). */
 function ringOf(servers: FakeServer[], cap: string): FakeServer[] {
-  return permutedServers(servers, ringSi(cap));
+  return permutedServers(servers, storageIndexOf(cap));
 }
 
 describe('the first round of an upload', () => {
@@ -52,7 +42,7 @@ describe('the first round of an upload', () => {
       ...times(10, 1),
       ...times(5, 0),
     ]);
-    expect(ring.slice(0, 10).map((s) => s.held(ringSi(r.readCap)))).toEqual(
+    expect(ring.slice(0, 10).map((s) => s.held(storageIndexOf(r.readCap)))).toEqual(
       Array.from({ length: 10 }, (_, i) => [i]),
     );
     expect(servers.map((s) => s.aborts + s.incoming.size)).toEqual(times(25, 0));
@@ -74,7 +64,7 @@ describe('the first round of an upload', () => {
   it('aborts the speculative buckets the placement does not keep when shares moved', async () => {
     const servers = grid(10);
     const r = await upload(servers);
-    const si = ringSi(r.readCap);
+    const si = storageIndexOf(r.readCap);
     const ring = ringOf(servers, r.readCap);
     // The first server of the ring lost its share, the second now holds it too.
     const key = `${Buffer.from(si).toString('hex')}/0`;
@@ -115,7 +105,3 @@ describe('the first round of an upload', () => {
     },
   );
 });
-
-function ringSi(cap: string): Uint8Array {
-  return chkStorageIndex((parseCap(cap) as ChkCap).key);
-}
