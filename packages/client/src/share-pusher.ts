@@ -162,7 +162,9 @@ export class SharePusher {
         (err: unknown) => this.#options.onFailure(q.to.server, err),
       )
       .finally(() => {
-        this.#inFlight.set(shareNum, this.#inFlight.get(shareNum)! - 1);
+        const left = this.#inFlight.get(shareNum)! - 1;
+        if (left === 0) this.#inFlight.delete(shareNum);
+        else this.#inFlight.set(shareNum, left);
         settle();
       });
   }

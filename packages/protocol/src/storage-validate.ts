@@ -86,7 +86,7 @@ export interface WriteRequest extends BucketId {
   /** Ask for the list of missing ranges in the reply (costs the server a little). */
   reportMissing?: boolean;
   /**
-   * Close the upload after this write, as `close` would (protocol 1.1): the last write of a
+   * Close the upload after this write, as `close` would (protocol 1.2): the last write of a
    * share saves a round trip. A server that does not know the field ignores it and its reply
    * has no `closed`: the sender then sends `close`.
    */
